@@ -1,0 +1,103 @@
+"""The `spyglass` command: serve, db upgrade."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from spyglass import __version__
+
+app = typer.Typer(help="Spyglass: trace, evaluate and monitor LLM applications.", no_args_is_help=True,
+                  add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(1)
+
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (env SPYGLASS_DB_URL).", show_default=False)]
+
+
+def _settings(**overrides: object):  # type: ignore[no-untyped-def]
+    from spyglass.server.settings import Settings
+
+    try:
+        return Settings.from_env(**overrides)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _migrate(db_url: str) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from spyglass.server.errors import SpyglassError
+    from spyglass.server.store import migrate
+    from spyglass.server.store.engine import make_engine
+
+    try:
+        engine = make_engine(db_url, pool_size=1)
+        migrate.upgrade(engine)
+        engine.dispose()
+    except SpyglassError as exc:
+        fail(exc.message)
+    except OperationalError as exc:
+        fail(f"cannot open database {db_url}: {str(exc.orig).strip().splitlines()[0]}")
+
+
+def _check_port(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use (choose another with --port)")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (env SPYGLASS_HOST).", show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env SPYGLASS_PORT, default 7400).", show_default=False)] = None,
+    db: DbOption = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (env SPYGLASS_WORKERS).",
+                                                show_default=False)] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the server: API, UI and OTLP/HTTP ingest on one port."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port, db_url=db, workers=workers)
+    _migrate(settings.db_url)
+    _check_port(settings.host, settings.port)
+    for name, value in settings.as_dict().items():
+        os.environ[f"SPYGLASS_{name.upper()}"] = str(value)
+    err.print(f"Spyglass {__version__} on [bold]http://{settings.host}:{settings.port}[/] "
+              f"(database: {settings.db_url})")
+    uvicorn.run("spyglass.server.main:app_from_env", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers if settings.workers > 1 else None, log_level=log_level,
+                timeout_graceful_shutdown=10)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply database migrations up to the newest schema."""
+    settings = _settings(db_url=db)
+    _migrate(settings.db_url)
+    err.print(f"database at the newest schema: {settings.db_url}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)

@@ -1,0 +1,83 @@
+"""create_app(settings): the only place that wires the server together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from spyglass.server.api.responses import JSON
+
+from spyglass import __version__
+from spyglass.server.api import create_api_router
+from spyglass.server.errors import SpyglassError
+from spyglass.server.model.records import ingest_body
+from spyglass.server.settings import Settings
+from spyglass.server.store.base import Store
+from spyglass.server.ui import create_ui_router, mount_static
+
+log = logging.getLogger("spyglass")
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    store = store or Store(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store.open()
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(title="Spyglass", version=__version__, lifespan=lifespan, default_response_class=JSON,
+                  description="Trace, evaluate and monitor LLM applications.")
+    app.state.settings = settings
+    app.state.store = store
+    app.include_router(create_api_router())
+    app.include_router(create_ui_router())
+    mount_static(app)
+    _install_error_handlers(app)
+    _document_ingest_schema(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SpyglassError)
+    async def spyglass_error(request: Request, exc: SpyglassError) -> JSONResponse:
+        return JSON(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]}
+                  for e in exc.errors()]
+        message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return JSON({"error": message, "detail": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSON({"error": "internal error"}, status_code=500)
+
+
+def _document_ingest_schema(app: FastAPI) -> None:
+    """Publish the ingest body's JSON schema (a TypeAdapter, not a route model) in /openapi.json."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        body = ingest_body.json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(body.pop("$defs", {}))
+        components["IngestBody"] = body
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

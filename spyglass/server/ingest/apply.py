@@ -1,0 +1,295 @@
+"""Apply a group of writes in one transaction: upserts, trace totals, threads, scores, rollups.
+
+Every derived number (trace totals, thread counts, rollups) is updated by the difference
+between a record's state before and after the group, so upserts, duplicates and deletes
+keep them exact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, delete, select, tuple_
+from sqlalchemy.engine import Connection
+
+from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
+from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals
+from spyglass.server.ingest.rows import SpanState, merge, trace_facts
+from spyglass.server.model.convert import load_json, to_us
+from spyglass.server.store import search
+from spyglass.server.store import tables as t
+from spyglass.server.store.projects import ProjectCache
+from spyglass.server.store.statements import Statements
+
+CHUNK = 2000
+
+
+@dataclass
+class EnsureProject:
+    """Create a project (if missing) before the first data that names it."""
+
+    name: str
+    size: int = 1
+
+
+@dataclass
+class Delete:
+    kind: str  # "trace" | "span"
+    ids: list[str]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+Work = Ingest | Delete | EnsureProject
+
+
+def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+TRACE_FACT_COLUMNS = (t.trace.c.id, t.trace.c.pk, t.trace.c.project_id, t.trace.c.start_time, t.trace.c.end_time,
+                      t.trace.c.duration, t.trace.c.error.is_not(None).label("has_error"),
+                      t.trace.c.error_span_count, t.trace.c.thread_id)
+SPAN_STATE_COLUMNS = (t.span.c.id, t.span.c.pk, t.span.c.project_id, t.span.c.trace_id, t.span.c.start_time,
+                      t.span.c.type, t.span.c.model, t.span.c.provider, t.span.c.prompt_tokens,
+                      t.span.c.completion_tokens, t.span.c.total_tokens, t.span.c.usage, t.span.c.cost,
+                      t.span.c.error.is_not(None).label("has_error"))
+
+
+def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for part in chunks(existing_ids(conn, "trace", list(ids))):
+        for row in conn.execute(select(*TRACE_FACT_COLUMNS).where(t.trace.c.id.in_(part))):
+            found[row.id] = row
+    return found
+
+
+def _span_state(row: Any) -> SpanState:
+    usage = load_json(row.usage) or {}
+    return SpanState(row.project_id, row.trace_id, row.start_time, row.type, row.model, row.provider,
+                     row.prompt_tokens, row.completion_tokens, row.total_tokens, usage.get("cached_tokens"),
+                     usage.get("cache_write_tokens"), row.cost, bool(row.has_error))
+
+
+def select_spans(conn: Connection, where: Any) -> dict[str, tuple[int, SpanState]]:
+    return {row.id: (row.pk, _span_state(row)) for row in conn.execute(select(*SPAN_STATE_COLUMNS).where(where))}
+
+
+def existing_ids(conn: Connection, table: str, ids: list[str]) -> list[str]:
+    """Which of `ids` are stored: answered from the unique index alone, without reading rows."""
+    found: list[str] = []
+    for part in chunks(ids):
+        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(part))
+        found.extend(r[0] for r in conn.exec_driver_sql(f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(part)))
+    return found
+
+
+def select_spans_by_id(conn: Connection, ids: list[str]) -> dict[str, tuple[int, SpanState]]:
+    found: dict[str, tuple[int, SpanState]] = {}
+    for part in chunks(existing_ids(conn, "span", ids)):
+        found.update(select_spans(conn, t.span.c.id.in_(part)))
+    return found
+
+
+class GroupWriter:
+    """Writes one group of work items inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, statements: Statements, projects: ProjectCache, now: int) -> None:
+        self.conn = conn
+        self.stmts = statements
+        self.projects = projects
+        self.now = now
+        self.rollups = RollupDelta()
+        self.totals: dict[str, TraceTotals] = {}
+        self.touched_traces: set[str] = set()
+        self.stale: dict[str, list[int]] = defaultdict(list)
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    def write(self, works: list[Work]) -> None:
+        for work in works:
+            if isinstance(work, EnsureProject):
+                self.projects.id_for_write(self.conn, work.name)
+        ingests = [w for w in works if isinstance(w, Ingest)]
+        deletes = [w for w in works if isinstance(w, Delete)]
+        traces = [row for w in ingests for row in w.traces]
+        self.touched_traces.update(row["id"] for w in ingests for row in w.traces)
+        self.touched_traces.update(tid for w in ingests for tid in w.totals)
+        self.touched_traces.update(i for d in deletes if d.kind == "trace" for i in d.ids)
+        old_traces = select_traces(self.conn, self.touched_traces)
+        for row in traces:
+            if row["id"] in old_traces and not row["start_given"]:
+                row["start_time"] = None  # keep the stored start
+        self._write_spans(ingests)
+        for d in deletes:
+            (self._delete_traces if d.kind == "trace" else self._delete_spans)(d.ids)
+        self.stmts.trace.run(self.conn, traces)
+        self.stmts.trace_totals.run(self.conn, [tot.row(tid, self.now) for tid, tot in self.totals.items()])
+        self._settle_traces(old_traces, updated=[row["id"] for row in traces])
+        scores = [(rec, pid, w.default_project_id) for w in ingests for rec, pid in w.scores]
+        if scores:
+            self._write_scores(scores)
+        self._write_rollups()
+        for table_name, pks in self.stale.items():
+            search.mark_stale(self.conn, table_name, pks)
+
+    def _totals(self, trace_id: str, project_id: str) -> TraceTotals:
+        if trace_id not in self.totals:
+            self.totals[trace_id] = TraceTotals(project_id)
+        return self.totals[trace_id]
+
+    def _write_spans(self, ingests: list[Ingest]) -> None:
+        """Insert every span; only spans already stored (or repeated in the group) need merging."""
+        ids = list({sid["id"] for w in ingests for sid in w.span_records})
+        stored = select_spans_by_id(self.conn, ids) if ids else {}
+        latest: dict[str, SpanState] = {}
+        params: list[Any] = []
+        for work in ingests:
+            self.rollups.merge(work.rollups)
+            for trace_id, totals in work.totals.items():
+                self._totals(trace_id, totals.project_id).merge(totals)
+            for i, (rec, given) in enumerate(zip(work.span_records, work.span_states, strict=True)):
+                span_id = rec["id"]
+                prev = latest.get(span_id)
+                if prev is None and span_id in stored:
+                    pk, prev = stored[span_id]
+                    self.stale["span"].append(pk)
+                if prev is None:
+                    latest[span_id] = given
+                    continue
+                merged = merge(prev, given, rec)
+                work.span_params[i] = self._as_update(work.span_params[i], rec, merged)
+                self._correct(prev, given, merged)
+                latest[span_id] = merged
+            params.extend(work.span_params)
+        self.stmts.span.run_params(self.conn, params)
+
+    def _as_update(self, params: Any, rec: dict[str, Any], merged: SpanState) -> Any:
+        """Parameters prepared for a new span, changed to update a stored one: defaults that
+        stood in for missing fields become NULL (keep the stored value), cost is the merged one."""
+        replace = self.stmts.span.replace
+        if rec.get("start_time") is None:
+            params = replace(params, "start_time", None)
+        if rec.get("type") is None:
+            params = replace(params, "type", None)
+        return replace(params, "cost", merged.cost)
+
+    def _correct(self, prev: SpanState, given: SpanState, merged: SpanState) -> None:
+        """The request counted `given` as a new span; it replaced `prev` and became `merged`."""
+        self.rollups.change("span", given.facts(), merged.facts())
+        self.rollups.span(prev.facts(), -1)
+        add_totals(self.totals, given, -1)
+        add_totals(self.totals, prev, -1)
+        add_totals(self.totals, merged, +1)
+
+    def _settle_traces(self, old: dict[str, Any], updated: list[str]) -> None:
+        """Rollup and thread changes of every trace this group touched."""
+        new = select_traces(self.conn, self.touched_traces)
+        self.stale["trace"].extend(old[i].pk for i in updated if i in old)
+        threads: dict[tuple[str, str], dict[str, Any]] = {}
+        for trace_id in self.touched_traces:
+            before, after = old.get(trace_id), new.get(trace_id)
+            self.rollups.change("trace", trace_facts(before) if before else None,
+                                trace_facts(after) if after else None)
+            old_key = (before.project_id, before.thread_id) if before and before.thread_id else None
+            new_key = (after.project_id, after.thread_id) if after and after.thread_id else None
+            if old_key and old_key != new_key:
+                self._thread(threads, old_key, None, -1)
+            if new_key:
+                self._thread(threads, new_key, after, 0 if old_key == new_key else 1)
+        self.stmts.thread.run(self.conn, list(threads.values()))
+
+    def _thread(self, threads: dict[tuple[str, str], dict[str, Any]], key: tuple[str, str], trace: Any,
+                delta: int) -> None:
+        row = threads.setdefault(key, {"project_id": key[0], "thread_id": key[1], "start_time": None,
+                                       "end_time": None, "trace_count": 0, "created_at": self.now,
+                                       "updated_at": self.now})
+        row["trace_count"] += delta
+        if trace is not None and trace.start_time is not None:
+            end = trace.end_time or trace.start_time
+            row["start_time"] = min(row["start_time"] or trace.start_time, trace.start_time)
+            row["end_time"] = max(row["end_time"] or end, end)
+
+    # -- scores -----------------------------------------------------------------------------
+
+    def _score_project(self, rec: dict[str, Any], explicit: str | None, default: str) -> str:
+        if explicit:
+            return explicit
+        table = {"trace": t.trace, "span": t.span}.get(rec["target"])
+        if table is not None:
+            found = self.conn.execute(select(table.c.project_id).where(table.c.id == rec["target_id"])).scalar()
+            if found:
+                return str(found)
+        return default
+
+    def _write_scores(self, scores: list[tuple[dict[str, Any], str | None, str]]) -> None:
+        keys = {(rec["target_id"], rec["target"], rec["name"], rec.get("author") or "") for rec, _, _ in scores}
+        sc = t.feedback_score.c
+        old: dict[tuple[str, str, str, str], ScoreFacts] = {}
+        for part in chunks(list(keys)):
+            query = select(sc.target_id, sc.target_type, sc.name, sc.author, sc.project_id, sc.time, sc.value).where(
+                tuple_(sc.target_id, sc.target_type, sc.name, sc.author).in_(part))
+            for r in self.conn.execute(query):
+                old[(r.target_id, r.target_type, r.name, r.author)] = ScoreFacts(r.project_id, r.name, r.time, r.value)
+        new: dict[tuple[str, str, str, str], ScoreFacts] = {}
+        rows = []
+        for rec, explicit, default in scores:
+            key = (rec["target_id"], rec["target"], rec["name"], rec.get("author") or "")
+            project_id = old[key].project_id if key in old else self._score_project(rec, explicit, default)
+            time = to_us(rec.get("time")) or self.now
+            rows.append({"target_id": key[0], "target_type": key[1], "name": key[2], "author": key[3],
+                         "project_id": project_id, "value": rec.get("value"), "label": rec.get("label"),
+                         "reason": rec.get("reason"), "source": rec.get("source") or "api",
+                         "evaluator_trace_id": rec.get("evaluator_trace_id"), "time": time,
+                         "created_at": self.now, "updated_at": self.now})
+            new[key] = ScoreFacts(project_id, key[2], time, rec.get("value"))
+        self.stmts.score.run(self.conn, rows)
+        for key, facts in new.items():
+            self.rollups.change("score", old.get(key), facts)
+
+    # -- deletes ----------------------------------------------------------------------------
+
+    def _forget_scores(self, target_type: str, ids: list[str]) -> None:
+        sc = t.feedback_score.c
+        for part in chunks(ids):
+            where = and_(sc.target_type == target_type, sc.target_id.in_(part))
+            for r in self.conn.execute(select(sc.project_id, sc.name, sc.time, sc.value).where(where)):
+                self.rollups.score(ScoreFacts(r.project_id, r.name, r.time, r.value), -1)
+            self.conn.execute(delete(t.feedback_score).where(where))
+
+    def _delete_spans(self, ids: list[str]) -> None:
+        found = select_spans_by_id(self.conn, ids)
+        for _span_id, (pk, state) in found.items():
+            self.rollups.span(state.facts(), -1)
+            self._totals(state.trace_id, state.project_id).add(state, -1)
+            self.stale["span"].append(pk)
+        self._forget_scores("span", list(found))
+        for part in chunks(list(found)):
+            self.conn.execute(delete(t.span).where(t.span.c.id.in_(part)))
+
+    def _delete_traces(self, ids: list[str]) -> None:
+        for part in chunks(ids):
+            spans = select_spans(self.conn, t.span.c.trace_id.in_(part))
+            for _span_id, (pk, state) in spans.items():
+                self.rollups.span(state.facts(), -1)
+                self.stale["span"].append(pk)
+            self._forget_scores("span", list(spans))
+            self._forget_scores("trace", part)
+            self.conn.execute(delete(t.span).where(t.span.c.trace_id.in_(part)))
+            self.conn.execute(delete(t.trace).where(t.trace.c.id.in_(part)))
+
+    # -- rollups ----------------------------------------------------------------------------
+
+    def _write_rollups(self) -> None:
+        self.stmts.rollup_minute.run(self.conn, self.rollups.minute_rows())
+        self.stmts.rollup_latency.run(self.conn, self.rollups.latency_rows())
+        self.stmts.rollup_score.run(self.conn, self.rollups.score_rows())
+
+
+

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from spyglass.server.errors import Overloaded
+from spyglass.server.ingest.apply import EnsureProject
+from spyglass.server.ingest.writer import Writer
+from spyglass.server.store.base import Store
+from tests.server.factory import trace
+
+
+def test_full_queue_refuses_with_retry_after(settings):
+    store = Store(settings)
+    writer = Writer(store.engine, store.statements, store.projects, max_items=3)  # never started
+    writer.submit(EnsureProject("a"))
+    writer.submit(EnsureProject("b"))
+    writer.submit(EnsureProject("c"))
+    with pytest.raises(Overloaded) as caught:
+        writer.submit(EnsureProject("d"))
+    assert caught.value.status == 429 and int(caught.value.headers["Retry-After"]) >= 1
+    store.engine.dispose()
+
+
+def test_overloaded_server_answers_429(client):
+    writer = client.app.state.store.writer
+    writer._pending = writer.max_items  # as if the queue were full
+    try:
+        response = client.post("/api/v1/ingest", json={"traces": [trace()]})
+    finally:
+        writer._pending = 0
+    assert response.status_code == 429
+    assert response.headers["Retry-After"].isdigit()
+
+
+def test_group_commit_answers_every_request_after_commit(settings):
+    """Many queued requests are committed together, and each one is answered."""
+    store = Store(settings)
+    store.open()
+    try:
+        futures = [store.writer.submit(EnsureProject(f"p{i}")) for i in range(50)]
+        for future in futures:
+            assert future.result(timeout=30) is None
+        assert store.writer.commits < 50  # grouped
+        with store.read() as conn:
+            assert all(store.projects.lookup(conn, f"p{i}") for i in range(50))
+    finally:
+        store.close()
