@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from spyglass.server.model.convert import US_PER_MINUTE
 
@@ -46,8 +47,7 @@ def percentiles(histogram: dict[int, int], quantiles: tuple[float, ...]) -> list
     return out
 
 
-@dataclass(frozen=True)
-class TraceFacts:
+class TraceFacts(NamedTuple):
     """What a trace row contributes to the rollups."""
 
     project_id: str
@@ -56,8 +56,7 @@ class TraceFacts:
     is_error: bool
 
 
-@dataclass(frozen=True)
-class SpanFacts:
+class SpanFacts(NamedTuple):
     project_id: str
     start_time: int | None
     is_error: bool
@@ -68,8 +67,7 @@ class SpanFacts:
     cost: float | None
 
 
-@dataclass(frozen=True)
-class ScoreFacts:
+class ScoreFacts(NamedTuple):
     project_id: str
     name: str
     time: int

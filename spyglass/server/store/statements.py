@@ -7,6 +7,7 @@ string plus the order of its parameters; nothing is built per row.
 from __future__ import annotations
 
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Any, assert_never
 
@@ -27,10 +28,14 @@ class Prepared:
     keys: tuple[str, ...]
     positional: bool
 
+    @functools.cached_property
+    def _getter(self) -> Any:
+        return operator.itemgetter(*self.keys)
+
     def params(self, row: dict[str, Any]) -> Any:
         """One row's parameters in the form the driver takes (a tuple for `?` placeholders)."""
         if self.positional:
-            return tuple([row[k] for k in self.keys])
+            return self._getter(row)
         return row
 
     def replace(self, params: Any, key: str, value: Any) -> Any:

@@ -185,3 +185,34 @@ def test_health_docs_and_root_page(client):
     assert "/api/v1/ingest" in schema["paths"] and "IngestBody" in schema["components"]["schemas"]
     page = client.get("/")
     assert page.status_code == 200 and "No traces yet" in page.text
+
+
+def test_filters_through_the_api(client):
+    slow = trace(name="slow one", duration_s=5, metadata={"env": "prod"}, tags=["beta"],
+                 input={"question": "我想申请退款 refund please"})
+    fast = trace(name="fast one", duration_s=0.1, metadata={"env": "dev"}, input={"question": "hello"})
+    llm = llm_span(slow["id"], duration_s=3)
+    ingest(client, traces=[slow, fast], spans=[llm, span(fast["id"])],
+           scores=[{"target": "trace", "target_id": slow["id"], "name": "hallucination", "value": 0.7}])
+
+    def ids(path, text):
+        response = client.get(path, params={"project": "demo", "filter": text})
+        assert response.status_code == 200, response.text
+        return [x["id"] for x in response.json()["items"]]
+
+    assert ids("/api/v1/traces", 'duration > 2s and metadata.env = "prod"') == [slow["id"]]
+    assert ids("/api/v1/traces", 'tags contains "beta"') == [slow["id"]]
+    assert ids("/api/v1/traces", "feedback.hallucination >= 0.5") == [slow["id"]]
+    assert ids("/api/v1/traces", 'input ~ "退款"') == [slow["id"]]
+    assert ids("/api/v1/traces", 'input ~ "REFUND"') == [slow["id"]]
+    assert ids("/api/v1/spans", 'type = "llm" and model = "gpt-4o-mini" and duration > 2s') == [llm["id"]]
+    assert ids("/api/v1/traces", 'name = "fast one" or name = "slow one"') == [fast["id"], slow["id"]]
+
+
+def test_filter_errors_point_at_the_column(client):
+    ingest(client, traces=[trace()])
+    response = client.get("/api/v1/traces", params={"project": "demo", "filter": 'name = "x" and duraton > 2s'})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"].startswith("filter: ")
+    assert body["detail"]["field"] == "filter" and body["detail"]["position"] == 16
