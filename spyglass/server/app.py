@@ -15,6 +15,7 @@ from spyglass.server.api.responses import JSON
 
 from spyglass import __version__
 from spyglass.server.api import create_api_router
+from spyglass.server.compat import create_compat_router
 from spyglass.server.errors import SpyglassError
 from spyglass.server.model.records import ingest_body
 from spyglass.server.settings import Settings
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.include_router(create_api_router())
+    app.include_router(create_compat_router())
     app.include_router(create_ui_router())
     mount_static(app)
     _install_error_handlers(app)

@@ -8,9 +8,9 @@ from fastapi import Query, Request
 from pydantic import TypeAdapter, ValidationError
 
 from spyglass.server.api.body import read_body
-from spyglass.server.api.ingest import write_items
 from spyglass.server.errors import BadRequest, Unprocessable
 from spyglass.server.ingest.apply import Delete
+from spyglass.server.ingest.submit import write_items
 from spyglass.server.store.base import Store
 
 ProjectParam = Annotated[str, Query(description="Project name")]

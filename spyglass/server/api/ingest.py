@@ -9,26 +9,14 @@ from spyglass.server.api.responses import JSON
 
 from spyglass.server.api.body import read_body
 from spyglass.server.api.deps import get_store
-from spyglass.server.ingest.prepare import prepare, project_names
+from spyglass.server.ingest.submit import write_items
 from spyglass.server.model.validate import Validated, validate_ingest
 from spyglass.server.store.base import Store
-from spyglass.server.store.projects import now_us
 
 router = APIRouter(tags=["ingest"])
 
 INGEST_BODY = {"description": "Traces, spans and scores; see docs/ingest-api.md",
                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/IngestBody"}}}}
-
-
-async def write_items(store: Store, items: dict[str, list[dict[str, Any]]], project: str | None) -> int:
-    """Prepare and write validated records; returns how many were written."""
-    default_project = project or store.settings.default_project
-    if not any(items.values()):
-        return 0
-    project_ids = await store.project_ids_for_write(project_names(items, default_project))
-    work = prepare(items, project_ids, default_project, store.statements.span, now_us())
-    await store.writer.write(work)
-    return work.size
 
 
 async def write_validated(store: Store, validated: Validated, project: str | None) -> JSON:

@@ -12,10 +12,12 @@ MICROSECOND = timedelta(microseconds=1)
 US_PER_MINUTE = 60_000_000
 
 
-def to_us(value: datetime | None) -> int | None:
-    """A datetime as int microseconds since the epoch, UTC (naive times are taken as UTC)."""
-    if value is None:
-        return None
+def to_us(value: datetime | int | None) -> int | None:
+    """A datetime as int microseconds since the epoch, UTC (naive times are taken as UTC).
+
+    An int is taken as microseconds already: decoders of binary formats (OTLP) pass those."""
+    if value is None or isinstance(value, int):
+        return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return (value - EPOCH) // MICROSECOND

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, create_engine, delete, select, update
 
 from spyglass.server.model.convert import dump_json
 from spyglass.server.query import compile_filter
@@ -13,6 +15,7 @@ from spyglass.server.store import search
 from spyglass.server.store import tables as t
 
 from . import dataset
+from .conftest import create_schema
 
 DOCS: dict[str, Any] = {
     "zh": {"messages": [{"role": "user", "content": "我要退款，订单号是 12345，谢谢"}]},
@@ -25,6 +28,14 @@ DOCS: dict[str, Any] = {
     "short": "ab",
     "none": None,
 }
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'search.db'}")
+    create_schema(engine)
+    yield engine
+    engine.dispose()
 
 
 def span_record(key: str, value: Any) -> dict[str, Any]:
@@ -133,9 +144,8 @@ def test_updated_rows_are_searched_by_their_new_text(engine: Engine) -> None:
     assert pending(engine) == 0
 
 
-def test_mark_stale_ignores_rows_not_indexed_yet(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has nothing to catch up")
+def test_mark_stale_ignores_rows_not_indexed_yet(sqlite_engine: Engine) -> None:
+    engine = sqlite_engine
     add(engine, {"a": "x"})
     _set_input(engine, "a", "y")
     with engine.connect() as conn:
@@ -187,9 +197,8 @@ def test_catch_up_respects_its_limit(engine: Engine) -> None:
         assert search.catch_up(conn, 100) == 0
 
 
-def test_indexed_search_uses_the_fts_table(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's FTS5 plan")
+def test_indexed_search_uses_the_fts_table(sqlite_engine: Engine) -> None:
+    engine = sqlite_engine
     where = compile_filter('input ~ "refund" or output ~ "退款"', "span", "sqlite")
     sql = str(select(t.span.c.id).where(where).compile(dialect=engine.dialect))
     assert "search_span_input MATCH" in sql and "search_span_output_vocab" in sql
