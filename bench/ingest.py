@@ -46,15 +46,26 @@ def iso(t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def make_trace(start: datetime, rng: random.Random) -> tuple[dict, list[dict]]:
+def uuid7_at(t: datetime, rng: random.Random) -> str:
+    """A UUIDv7 for time t, as the Spyglass and opik SDKs generate them (time-ordered)."""
+    ms = int(t.timestamp() * 1000)
+    value = (ms << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62) | rng.getrandbits(62)
+    return str(uuid.UUID(int=value))
+
+
+NEW_ID = {"uuid7": uuid7_at, "uuid4": lambda t, rng: str(uuid.UUID(int=rng.getrandbits(128), version=4))}
+
+
+def make_trace(start: datetime, rng: random.Random, ids: str = "uuid7") -> tuple[dict, list[dict]]:
     """One RAG trace: chain root, retriever, embedding, llm, tool, llm (6 spans)."""
-    trace_id = str(uuid.uuid4())
+    new_id = NEW_ID[ids]
+    trace_id = new_id(start, rng)
     question = f"Can I return order #{rng.randint(1000, 99999)} after {rng.randint(2, 60)} days? 我可以退货吗"
     trace = {"id": trace_id, "name": "rag_chat", "start_time": iso(start), "end_time": iso(start + timedelta(seconds=2)),
              "input": {"question": question}, "output": {"answer": DOC}, "tags": ["bench", "rag"],
              "metadata": {"env": rng.choice(["prod", "staging"]), "version": "1.4.2"},
              "thread_id": f"conv-{rng.randint(1, 5000)}", "user_id": f"user-{rng.randint(1, 500)}"}
-    root = str(uuid.uuid4())
+    root = new_id(start, rng)
     spans = [{"id": root, "trace_id": trace_id, "name": "rag_chat", "type": "chain", "start_time": iso(start),
               "end_time": iso(start + timedelta(seconds=2)), "input": {"question": question},
               "output": {"answer": DOC}}]
@@ -62,7 +73,7 @@ def make_trace(start: datetime, rng: random.Random) -> tuple[dict, list[dict]]:
              ("chat", "llm")]
     for i, (name, kind) in enumerate(kinds):
         s = start + timedelta(milliseconds=100 + 300 * i)
-        span = {"id": str(uuid.uuid4()), "trace_id": trace_id, "parent_span_id": root, "name": name, "type": kind,
+        span = {"id": new_id(s, rng), "trace_id": trace_id, "parent_span_id": root, "name": name, "type": kind,
                 "start_time": iso(s), "end_time": iso(s + timedelta(milliseconds=rng.randint(50, 280)))}
         if kind == "llm":
             span.update(model="gpt-4o-mini", provider="openai",
@@ -78,14 +89,14 @@ def make_trace(start: datetime, rng: random.Random) -> tuple[dict, list[dict]]:
     return trace, spans
 
 
-def build_bodies(total_spans: int, per_request: int, project: str, seed: int = 7) -> list[bytes]:
+def build_bodies(total_spans: int, per_request: int, project: str, seed: int = 7, ids: str = "uuid7") -> list[bytes]:
     rng = random.Random(seed)
     now = datetime.now(timezone.utc) - timedelta(days=7)
     bodies, traces, spans = [], [], []
     step = timedelta(days=7) / max(total_spans // 6, 1)
     i = 0
     while i * 6 < total_spans:
-        trace, trace_spans = make_trace(now + step * i, rng)
+        trace, trace_spans = make_trace(now + step * i, rng, ids)
         traces.append(trace)
         spans.extend(trace_spans)
         i += 1
@@ -198,13 +209,15 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=100, help="spans per request")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--ids", choices=sorted(NEW_ID), default="uuid7",
+                        help="id scheme: uuid7 (time-ordered, as the Spyglass and opik SDKs send) or uuid4 (random)")
     parser.add_argument("--reads", action="store_true", help="also time trace list and detail reads")
     parser.add_argument("--reps", type=int, default=200)
     args = parser.parse_args()
 
     project = f"bench-{uuid.uuid4().hex[:6]}"
     print(f"building {args.spans} spans in requests of {args.batch} ...", flush=True)
-    bodies = build_bodies(args.spans, args.batch, project)
+    bodies = build_bodies(args.spans, args.batch, project, ids=args.ids)
     sent = sum(len(orjson.loads(b)["spans"]) for b in bodies)
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(args.db, Path(tmp))
@@ -213,7 +226,7 @@ def main() -> None:
             seconds, retries = send_all(server.port, bodies, args.clients)
             status, body = get(server.port, f"/api/v1/projects/{project}/stats?from=2000-01-01T00:00:00Z")
             stored = json.loads(body)["totals"]["span_count"]
-            result = {"db": args.db, "spans": sent, "stored": stored, "seconds": round(seconds, 2),
+            result = {"db": args.db, "ids": args.ids, "spans": sent, "stored": stored, "seconds": round(seconds, 2),
                       "spans_per_s": round(sent / seconds), "retries": retries, "clients": args.clients,
                       "batch": args.batch, "startup_s": round(server.startup_s, 2),
                       "idle_rss_mb": round(idle_rss, 1), "rss_after_mb": round(server.rss_mb(), 1)}

@@ -10,11 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-
-from spyglass.server.api.responses import JSON
+from sqlalchemy.exc import OperationalError
 
 from spyglass import __version__
 from spyglass.server.api import create_api_router
+from spyglass.server.api.responses import JSON
 from spyglass.server.compat import create_compat_router
 from spyglass.server.errors import SpyglassError
 from spyglass.server.model.records import ingest_body
@@ -61,6 +61,11 @@ def _install_error_handlers(app: FastAPI) -> None:
                   for e in exc.errors()]
         message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return JSON({"error": message, "detail": errors}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return JSON({"error": "database unavailable, retry later"}, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-BASE = datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)
+BASE = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)
 
 
 def iso(t: datetime) -> str:

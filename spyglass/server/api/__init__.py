@@ -1,14 +1,15 @@
-"""The native REST API v1: one router per resource, composed here."""
+"""The native REST API v1: one router per resource, composed here.
 
-from __future__ import annotations
+(No `from __future__ import annotations` here: it would shadow the `annotations` router module.)
+"""
 
 from fastapi import APIRouter
 
-from spyglass.server.api import health, ingest, projects, spans, threads, traces
+from spyglass.server.api import annotations, health, ingest, projects, spans, threads, traces
 
 
 def create_api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, ingest, projects, traces, spans, threads):
+    for module in (health, ingest, projects, traces, spans, threads, annotations):
         router.include_router(module.router)
     return router

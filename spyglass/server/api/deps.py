@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from spyglass.server.store.base import Store
 
@@ -10,3 +12,6 @@ from spyglass.server.store.base import Store
 def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]

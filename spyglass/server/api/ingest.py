@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from spyglass.server.api.responses import JSON
+from fastapi import APIRouter, Request
 
 from spyglass.server.api.body import read_body
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
+from spyglass.server.api.responses import JSON
 from spyglass.server.ingest.submit import write_items
 from spyglass.server.model.validate import Validated, validate_ingest
 from spyglass.server.store.base import Store
@@ -27,13 +27,13 @@ async def write_validated(store: Store, validated: Validated, project: str | Non
 
 @router.post("/api/v1/ingest", summary="Write traces, spans and feedback scores",
              openapi_extra={"requestBody": INGEST_BODY})
-async def ingest(request: Request, project: str | None = None, store: Store = Depends(get_store)) -> Any:
+async def ingest(store: StoreDep, request: Request, project: str | None = None) -> Any:
     raw = await read_body(request, store.settings.max_request_bytes)
     return await write_validated(store, validate_ingest(raw), project)
 
 
 @router.post("/api/v1/scores", summary="Write feedback scores on traces, spans or threads")
-async def scores(request: Request, project: str | None = None, store: Store = Depends(get_store)) -> Any:
+async def scores(store: StoreDep, request: Request, project: str | None = None) -> Any:
     """Body: a list of scores, or `{"scores": [...]}` (fields as in docs/ingest-api.md)."""
     raw = await read_body(request, store.settings.max_request_bytes)
     stripped = raw.lstrip()

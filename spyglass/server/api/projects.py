@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import BadRequest, Conflict
 from spyglass.server.model.convert import to_us
 from spyglass.server.store import stats
 from spyglass.server.store import tables as t
-from spyglass.server.store.base import Store
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
@@ -27,13 +26,13 @@ class ProjectIn(BaseModel):
 
 
 @router.get("", summary="List projects with trace count, errors, tokens, cost and last activity")
-def list_projects(store: Store = Depends(get_store)) -> dict[str, Any]:
+def list_projects(store: StoreDep) -> dict[str, Any]:
     with store.read() as conn:
         return {"items": stats.list_projects(conn, store.projects.workspace_id)}
 
 
 @router.post("", status_code=201, summary="Create a project")
-def create_project(body: ProjectIn, store: Store = Depends(get_store)) -> dict[str, Any]:
+def create_project(store: StoreDep, body: ProjectIn) -> dict[str, Any]:
     with store.engine.begin() as conn:
         if store.projects.lookup(conn, body.name) is not None:
             raise Conflict(f"project {body.name!r} already exists")
@@ -50,16 +49,13 @@ def _time(value: datetime | None, default: datetime) -> int:
 
 
 @router.get("/{name}/stats", summary="Counts, errors, tokens, cost, latency percentiles and scores over time")
-def project_stats(
-    name: str,
+def project_stats(store: StoreDep, name: str,
     start: Annotated[datetime | None, Query(alias="from", description="ISO-8601; default: 24 hours ago")] = None,
     end: Annotated[datetime | None, Query(alias="to", description="ISO-8601; default: now")] = None,
-    interval: Annotated[str, Query(description="1m, 5m, 15m, 1h, 6h, 1d or 1w")] = "1h",
-    store: Store = Depends(get_store),
-) -> dict[str, Any]:
+    interval: Annotated[str, Query(description="1m, 5m, 15m, 1h, 6h, 1d or 1w")] = "1h",) -> dict[str, Any]:
     if interval not in INTERVALS:
         raise BadRequest(f"interval: must be one of {', '.join(INTERVALS)}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     end_us = _time(end, now)
     start_us = _time(start, now - timedelta(days=1))
     if start_us >= end_us:

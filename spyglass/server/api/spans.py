@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from spyglass.server.api._records import (
-    CursorParam, FilterParam, LimitParam, ProjectParam, SortParam, delete_records, patch_record,
+    CursorParam,
+    FilterParam,
+    LimitParam,
+    ProjectParam,
+    SortParam,
+    delete_records,
+    patch_record,
 )
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.model.records import span_in
 from spyglass.server.store import queries
-from spyglass.server.store.base import Store
 
 router = APIRouter(prefix="/api/v1/spans", tags=["spans"])
 
 
 @router.get("", summary="List spans of a project")
-def list_spans(project: ProjectParam, filter: FilterParam = None, sort: SortParam = None, limit: LimitParam = 50,
-               cursor: CursorParam = None, store: Store = Depends(get_store)) -> dict[str, Any]:
+def list_spans(store: StoreDep, project: ProjectParam, filter: FilterParam = None, sort: SortParam = None, limit: LimitParam = 50,
+               cursor: CursorParam = None) -> dict[str, Any]:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         page = queries.list_spans(conn, project_id, project, filter_text=filter, sort=sort, limit=limit,
@@ -28,13 +33,13 @@ def list_spans(project: ProjectParam, filter: FilterParam = None, sort: SortPara
 
 
 @router.get("/{span_id}", summary="One span")
-def get_span(span_id: str, store: Store = Depends(get_store)) -> dict[str, Any]:
+def get_span(store: StoreDep, span_id: str) -> dict[str, Any]:
     with store.read() as conn:
         return queries.get_span(conn, span_id)
 
 
 @router.patch("/{span_id}", summary="Change fields of a span (given fields win, others are kept)")
-async def patch_span(span_id: str, request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+async def patch_span(store: StoreDep, span_id: str, request: Request) -> dict[str, Any]:
     with store.read() as conn:
         span = queries.get_span(conn, span_id)
     base = {"id": span_id, "trace_id": span["trace_id"], "project": span["project"]}
@@ -44,7 +49,7 @@ async def patch_span(span_id: str, request: Request, store: Store = Depends(get_
 
 
 @router.delete("/{span_id}", status_code=204, summary="Delete a span and its scores")
-async def delete_span(span_id: str, store: Store = Depends(get_store)) -> Response:
+async def delete_span(store: StoreDep, span_id: str) -> Response:
     with store.read() as conn:
         queries.get_span(conn, span_id)
     await delete_records(store, "span", [span_id])

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from spyglass.server.api._records import CursorParam, LimitParam, ProjectParam
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.store import queries
-from spyglass.server.store.base import Store
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
 
 
 @router.get("", summary="List threads of a project, most recently active first")
-def list_threads(project: ProjectParam, limit: LimitParam = 50, cursor: CursorParam = None,
-                 store: Store = Depends(get_store)) -> dict[str, Any]:
+def list_threads(store: StoreDep, project: ProjectParam, limit: LimitParam = 50, cursor: CursorParam = None) -> dict[str, Any]:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         return queries.list_threads(conn, project_id, project, limit=limit, cursor=cursor).as_dict()
 
 
 @router.get("/{thread_id}", summary="A thread with its traces in order")
-def get_thread(thread_id: str, project: ProjectParam, store: Store = Depends(get_store)) -> dict[str, Any]:
+def get_thread(store: StoreDep, thread_id: str, project: ProjectParam) -> dict[str, Any]:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         return queries.get_thread(conn, project_id, project, thread_id)

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, select, tuple_
 from sqlalchemy.engine import Connection
 
-from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals
+from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.ingest.rows import SpanState, merge, trace_facts
 from spyglass.server.model.convert import load_json, to_us
 from spyglass.server.store import search

@@ -7,10 +7,10 @@ the ingest hot path low. docs/ingest-api.md describes the fields for users.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import Field, StringConstraints, TypeAdapter
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,128}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]

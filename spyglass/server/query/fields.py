@@ -107,6 +107,7 @@ _VALUE_TYPES: dict[Kind, tuple[type, ...]] = {
     Kind.JSON: (ast.Str, ast.Num, ast.Bool),
 }
 MAX_PATH_KEY = 200
+MAX_NEEDLE = 1000  # SQLite caps LIKE patterns at 50 KB; nobody searches for a page of text
 
 
 def spec_of(field: ast.FieldRef) -> FieldSpec:
@@ -171,6 +172,8 @@ def _check_scalar(spec: FieldSpec, op: Op, value: ast.Scalar) -> ast.Scalar:
         raise FilterError("booleans have no order", value.pos)
     if op in (Op.MATCH, Op.CONTAINS) and not isinstance(value, ast.Str):
         raise FilterError(f"'{op.value}' takes a string", value.pos)
+    if op is Op.MATCH and isinstance(value, ast.Str) and len(value.value) > MAX_NEEDLE:
+        raise FilterError(f"search text longer than {MAX_NEEDLE} characters", value.pos)
     if spec.choices and op in (Op.EQ, Op.IN) and isinstance(value, ast.Str) and value.value not in spec.choices:
         raise FilterError(f"unknown {spec.name} {value.value!r}", value.pos,
                           did_you_mean(value.value, spec.choices) or "one of " + ", ".join(spec.choices))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -13,7 +13,7 @@ from sqlalchemy.exc import ArgumentError
 from spyglass.server.errors import SpyglassError
 
 
-class Dialect(str, Enum):
+class Dialect(StrEnum):
     SQLITE = "sqlite"
     POSTGRESQL = "postgresql"
 

@@ -58,7 +58,6 @@ SEARCHABLE: dict[str, Table] = {"trace": t.trace, "span": t.span}
 COLUMNS = ("input", "output")
 SENTINEL = "\x01"  # appended to indexed text; JSON text never holds a raw control character
 MAX_TRIGRAMS = 12  # more only slows the index lookup; candidates are checked anyway
-MAX_NEEDLE = 2000
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 

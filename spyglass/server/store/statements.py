@@ -18,7 +18,6 @@ from sqlalchemy.engine import Connection
 from spyglass.server.store import tables as t
 from spyglass.server.store.engine import Dialect
 
-
 SQLITE_MAX_PARAMS = 32_000  # SQLite >= 3.32 allows 32,766 bound parameters per statement
 
 
@@ -126,6 +125,11 @@ def _keep(name: str) -> Any:
     return lambda cur, exc: func.coalesce(getattr(exc, name), getattr(cur, name))
 
 
+def _replace(name: str) -> Any:
+    """The newest write wins (a score given again replaces the old one)."""
+    return lambda cur, exc: getattr(exc, name)
+
+
 def _add(name: str) -> Any:
     return lambda cur, exc: getattr(cur, name) + getattr(exc, name)
 
@@ -183,7 +187,7 @@ def build(dialect: Dialect) -> Statements:
     score = upsert(dialect, t.feedback_score,
                    ["target_id", "target_type", "name", "author", *score_fields, "created_at", "updated_at"],
                    ["target_id", "target_type", "name", "author"],
-                   {**{f: (lambda f: lambda cur, exc: getattr(exc, f))(f) for f in score_fields}, **stamp})
+                   {**{f: _replace(f) for f in score_fields}, **stamp})
     minute_cols = [c.name for c in t.rollup_minute.c if c.name not in ("project_id", "minute")]
     rollup_minute = upsert(dialect, t.rollup_minute, ["project_id", "minute", *minute_cols],
                            ["project_id", "minute"], {c: _add(c) for c in minute_cols})

@@ -108,10 +108,12 @@ def row(rec: dict[str, Any], target: str) -> dict[str, Any]:
 
 def insert_rows(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
     """Insert JSON as text, as the writer does: on PostgreSQL the server parses it into jsonb."""
-    if rows:
-        names = list(rows[0])
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for item in rows:
+        groups.setdefault(tuple(item), []).append(item)  # rows that give the same columns
+    for names, group in groups.items():
         conn.execute(text(f"INSERT INTO {table_name} ({', '.join(names)}) VALUES "
-                          f"({', '.join(':' + name for name in names)})"), rows)
+                          f"({', '.join(':' + name for name in names)})"), group)
 
 
 def insert_records(conn: Connection, target: str, records: list[dict[str, Any]]) -> None:
