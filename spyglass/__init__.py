@@ -10,8 +10,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SDK_NAMES = ("track", "span", "update_current_span", "update_current_trace", "get_current_trace_id", "flush",
-              "Client")
+_SDK_NAMES = ("track", "span", "update_current_span", "update_current_trace", "get_current_trace_id",
+              "get_current_span_id", "flush", "init", "configure", "Client", "FlushResult", "SpyglassAPIError")
 
 
 def __getattr__(name: str) -> Any:

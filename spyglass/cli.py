@@ -1,4 +1,4 @@
-"""The `spyglass` command: serve, db upgrade."""
+"""The `spyglass` command: serve, demo, db upgrade."""
 
 from __future__ import annotations
 
@@ -98,6 +98,48 @@ def db_upgrade(db: DbOption = None) -> None:
 
 
 @app.command()
+def configure(
+    url: Annotated[str | None, typer.Option(help="Server URL (default http://127.0.0.1:7400).")] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", help="API key.")] = None,
+    project: Annotated[str | None, typer.Option(help="Default project.")] = None,
+) -> None:
+    """Write the SDK settings to ~/.spyglass/config.toml (or SPYGLASS_CONFIG_FILE)."""
+    from spyglass.sdk.config import configure as write_config
+
+    if url is None and api_key is None and project is None:
+        url = typer.prompt("Spyglass URL", default="http://127.0.0.1:7400")
+        api_key = typer.prompt("API key (empty for none)", default="", show_default=False) or None
+        project = typer.prompt("Default project", default="default")
+    err.print(f"wrote {write_config(url=url, api_key=api_key, project=project)}")
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    url: Annotated[str | None, typer.Option("--url", help="Write through a running server's API instead, "
+                                            "e.g. http://127.0.0.1:7400.", show_default=False)] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (the same seed gives the same data).")] = 7,
+) -> None:
+    """Load sample data (a RAG chatbot and a tool agent over the past week) to explore the UI."""
+    from spyglass.server import demo as sample
+
+    bodies = sample.build(seed=seed)
+    if url:
+        try:
+            written = sample.seed_url(bodies, url)
+        except Exception as exc:  # noqa: BLE001 - one clear line for any network/HTTP failure
+            fail(f"cannot write to {url}: {exc}")
+        target = url
+    else:
+        settings = _settings(db_url=db)
+        _migrate(settings.db_url)
+        os.environ["SPYGLASS_DB_URL"] = settings.db_url
+        written = sample.seed_store(bodies)
+        target = settings.db_url
+    err.print(f"wrote {written} sample items ({sample.RAG_PROJECT}, {sample.AGENT_PROJECT}) to {target}")

@@ -16,6 +16,7 @@ from spyglass import __version__
 from spyglass.server.api import create_api_router
 from spyglass.server.api.responses import JSON
 from spyglass.server.compat import create_compat_router
+from spyglass.server.compat.otlp.grpc_server import start_grpc, stop_grpc
 from spyglass.server.errors import SpyglassError
 from spyglass.server.model.records import ingest_body
 from spyglass.server.settings import Settings
@@ -32,9 +33,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.open()
+        grpc_server = None
         try:
+            if settings.otlp_grpc:
+                grpc_server = await start_grpc(store, settings.host, settings.otlp_grpc_port)
             yield
         finally:
+            if grpc_server is not None:
+                await stop_grpc(grpc_server)
             store.close()
 
     app = FastAPI(title="Spyglass", version=__version__, lifespan=lifespan, default_response_class=JSON,

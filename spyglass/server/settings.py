@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
             "process; FULL also survives a power loss, at some cost in throughput."),
     Setting("reader_pool_size", int, 8, "Database connections kept for reads."),
     Setting("default_project", str, "default", "Project for data that names none."),
+    Setting("otlp_grpc", bool, False, "Also accept OTLP/gRPC trace exports (needs "
+            "`pip install \"spyglass[grpc]\"`)."),
+    Setting("otlp_grpc_port", int, 4317, "Port of the OTLP/gRPC receiver (on the same host as the HTTP server)."),
+    Setting("langfuse_keys", str, "", "Langfuse API keys accepted on /api/public/*, as "
+            "`public:secret=project` pairs separated by commas. Empty: any key pair is accepted and the "
+            "public key names the project."),
 )
 
 
@@ -58,6 +64,9 @@ class Settings:
     sqlite_synchronous: str = "NORMAL"
     reader_pool_size: int = 8
     default_project: str = "default"
+    otlp_grpc: bool = False
+    otlp_grpc_port: int = 4317
+    langfuse_keys: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -76,6 +85,10 @@ class Settings:
 
 
 def _cast(setting: Setting, raw: str) -> Any:
+    if setting.type is bool:  # bool("false") is True
+        if raw.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"{setting.env}={raw!r} is not a valid bool (use true or false)")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     try:
         return setting.type(raw)
     except ValueError:

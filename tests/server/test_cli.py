@@ -58,3 +58,12 @@ def test_port_in_use_is_one_clear_line(tmp_path):
 def test_bad_setting_in_environment(tmp_path):
     result = run("serve", "--db", f"sqlite:///{tmp_path}/x.db", env={"SPYGLASS_PORT": "lots"})
     assert result.returncode == 1 and "SPYGLASS_PORT='lots' is not a valid int" in result.stderr
+
+
+def test_configure_writes_the_sdk_config(tmp_path):
+    target = tmp_path / "config.toml"
+    result = run("configure", "--url", "http://127.0.0.1:9999", "--project", "shop",
+                 env={"SPYGLASS_CONFIG_FILE": str(target)})
+    assert result.returncode == 0, result.stderr
+    text = target.read_text()
+    assert "http://127.0.0.1:9999" in text and "shop" in text

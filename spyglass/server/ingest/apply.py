@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals
 from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.ingest.rows import SpanState, merge, trace_facts
+from spyglass.server.ingest.traces import combine
 from spyglass.server.model.convert import load_json, to_us
 from spyglass.server.store import search
 from spyglass.server.store import tables as t
@@ -90,6 +91,13 @@ def existing_ids(conn: Connection, table: str, ids: list[str]) -> list[str]:
     return found
 
 
+def traces_of_spans(conn: Connection, span_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(span_ids):
+        found.update(conn.execute(select(t.span.c.trace_id).where(t.span.c.id.in_(part))).scalars())
+    return found
+
+
 def select_spans_by_id(conn: Connection, ids: list[str]) -> dict[str, tuple[int, SpanState]]:
     found: dict[str, tuple[int, SpanState]] = {}
     for part in chunks(existing_ids(conn, "span", ids)):
@@ -121,17 +129,17 @@ class GroupWriter:
         traces = [row for w in ingests for row in w.traces]
         self.touched_traces.update(row["id"] for w in ingests for row in w.traces)
         self.touched_traces.update(tid for w in ingests for tid in w.totals)
-        self.touched_traces.update(i for d in deletes if d.kind == "trace" for i in d.ids)
+        deleted_traces = [i for d in deletes if d.kind == "trace" for i in d.ids]
+        self.touched_traces.update(deleted_traces)
+        self.touched_traces.update(traces_of_spans(self.conn, [i for d in deletes if d.kind == "span" for i in d.ids]))
         old_traces = select_traces(self.conn, self.touched_traces)
-        for row in traces:
-            if row["id"] in old_traces and not row["start_given"]:
-                row["start_time"] = None  # keep the stored start
         self._write_spans(ingests)
         for d in deletes:
             (self._delete_traces if d.kind == "trace" else self._delete_spans)(d.ids)
-        self.stmts.trace.run(self.conn, traces)
-        self.stmts.trace_totals.run(self.conn, [tot.row(tid, self.now) for tid, tot in self.totals.items()])
-        self._settle_traces(old_traces, updated=[row["id"] for row in traces])
+        rows, new_states, read_back = combine(traces, self.totals, set(old_traces), self.now)
+        self.stmts.trace.run(self.conn, rows)
+        new_states.update(select_traces(self.conn, read_back | set(deleted_traces)))
+        self._settle_traces(old_traces, new_states, updated=[row["id"] for row in traces])
         scores = [(rec, pid, w.default_project_id) for w in ingests for rec, pid in w.scores]
         if scores:
             self._write_scores(scores)
@@ -188,9 +196,8 @@ class GroupWriter:
         add_totals(self.totals, prev, -1)
         add_totals(self.totals, merged, +1)
 
-    def _settle_traces(self, old: dict[str, Any], updated: list[str]) -> None:
+    def _settle_traces(self, old: dict[str, Any], new: dict[str, Any], updated: list[str]) -> None:
         """Rollup and thread changes of every trace this group touched."""
-        new = select_traces(self.conn, self.touched_traces)
         self.stale["trace"].extend(old[i].pk for i in updated if i in old)
         threads: dict[tuple[str, str], dict[str, Any]] = {}
         for trace_id in self.touched_traces:

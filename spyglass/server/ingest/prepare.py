@@ -52,12 +52,6 @@ class TraceTotals:
         if other.start_time is not None:
             self.start_time = other.start_time if self.start_time is None else min(self.start_time, other.start_time)
 
-    def row(self, trace_id: str, now: int) -> dict[str, Any]:
-        return {"id": trace_id, "project_id": self.project_id, "start_time": self.start_time,
-                "span_count": self.span_count, "error_span_count": self.error_span_count,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "total_tokens": self.total_tokens, "cost": self.cost, "created_at": now, "updated_at": now}
-
 
 def add_totals(totals: dict[str, TraceTotals], state: SpanState, sign: int) -> None:
     found = totals.get(state.trace_id)

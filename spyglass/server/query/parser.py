@@ -47,6 +47,10 @@ class _Parser:
     def tok(self) -> Token:
         return self.tokens[self.i]
 
+    def at(self, kind: Tok) -> bool:
+        """Whether the current token is of `kind` (a call, so type checkers do not narrow it)."""
+        return self.tok.kind is kind
+
     def peek(self, ahead: int = 1) -> Token:
         return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
 
@@ -60,7 +64,7 @@ class _Parser:
         return token.kind is Tok.NAME and token.text.lower() == word
 
     def expect(self, kind: Tok, what: str) -> Token:
-        if self.tok.kind is not kind:
+        if not self.at(kind):
             raise self.unexpected(what)
         return self.advance()
 
@@ -74,10 +78,10 @@ class _Parser:
     # -- grammar ---------------------------------------------------------------------------------
 
     def parse(self) -> ast.Node:
-        if self.tok.kind is Tok.END:
+        if self.at(Tok.END):
             raise FilterError("empty filter", 1)
         node = self.or_expr()
-        if self.tok.kind is not Tok.END:
+        if not self.at(Tok.END):
             raise self.unexpected("'and', 'or' or the end of the filter")
         return node
 
@@ -103,7 +107,7 @@ class _Parser:
             if self.is_word("not"):
                 pos = self.advance().pos
                 return ast.Not(self.unary(), pos)
-            if self.tok.kind is Tok.LPAREN:
+            if self.at(Tok.LPAREN):
                 self.advance()
                 node = self.or_expr()
                 self.expect(Tok.RPAREN, "')'")
@@ -113,11 +117,11 @@ class _Parser:
             self.depth -= 1
 
     def field(self) -> ast.FieldRef:
-        if self.tok.kind is not Tok.NAME or self.tok.text.lower() in KEYWORDS:
+        if not self.at(Tok.NAME) or self.tok.text.lower() in KEYWORDS:
             raise self.unexpected("a field name")
         head = self.advance()
         path: list[str] = []
-        while self.tok.kind is Tok.DOT:
+        while self.at(Tok.DOT):
             self.advance()
             key = self.tok
             if key.kind is Tok.NUMBER and key.text.isdigit():
@@ -162,7 +166,7 @@ class _Parser:
         tok = self.tok
         if self.is_word("in"):
             self.advance()
-            if self.tok.kind is not Tok.LBRACKET:
+            if not self.at(Tok.LBRACKET):
                 raise FilterError("'in' takes a list", self.tok.pos, "e.g. in [\"a\", \"b\"]")
             return self.compare(field, Op.IN, tok.pos, self.list_value())
         if self.is_word("contains"):
@@ -178,14 +182,14 @@ class _Parser:
     def list_value(self) -> ast.ListOf:
         start = self.expect(Tok.LBRACKET, "'['")
         items: list[ast.Scalar] = []
-        while self.tok.kind is not Tok.RBRACKET:
+        while not self.at(Tok.RBRACKET):
             value = self.value()
             if isinstance(value, ast.ListOf):
                 raise FilterError("lists do not nest", value.pos)
             items.append(value)
-            if self.tok.kind is Tok.COMMA:
+            if self.at(Tok.COMMA):
                 self.advance()
-            elif self.tok.kind is not Tok.RBRACKET:
+            elif not self.at(Tok.RBRACKET):
                 raise self.unexpected("',' or ']'")
         self.advance()
         return ast.ListOf(tuple(items), start.pos)
@@ -221,7 +225,7 @@ class _Parser:
         offset = 0
         if now.group(1):
             offset = round(float(now.group(2)) * UNITS_US[now.group(3)]) * (-1 if now.group(1) == "-" else 1)
-        elif self.tok.kind is Tok.DURATION and self.tok.text[:1] in "+-":
+        elif self.at(Tok.DURATION) and self.tok.text[:1] in "+-":
             offset = int(self.advance().value or 0)  # `now -1h`: the sign belongs to the duration
         return ast.RelTime(offset, tok.pos)
 

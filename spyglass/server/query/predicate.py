@@ -79,6 +79,7 @@ def _getter(spec: fields.FieldSpec) -> Callable[[Record], Any]:
     if spec.kind is Kind.DURATION:
         return _duration
     column = spec.column
+    assert column is not None
     return lambda rec: rec.get(column)
 
 

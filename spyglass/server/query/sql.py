@@ -10,7 +10,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Float, Table, Text, and_, bindparam, exists, false, not_, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+)
 
 from spyglass.server.query import ast, fields
 from spyglass.server.query.ast import Op
@@ -64,7 +78,7 @@ class _Builder:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def column(self, spec: fields.FieldSpec) -> Any:
+    def column(self, spec: fields.FieldSpec) -> ColumnElement[Any]:
         assert spec.column is not None
         return self.table.c[spec.column]
 

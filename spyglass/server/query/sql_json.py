@@ -45,7 +45,8 @@ def metadata_compare(col: Any, path: tuple[str, ...], op: Op, value: ast.Value |
         return or_(*items) if items else false()
     assert not isinstance(value, ast.ListOf)
     if op is Op.MATCH:
-        return and_(doc.kind() == doc.kind_of(""), search.ascii_like(doc.text(), _typed(value), dialect))
+        assert isinstance(value, ast.Str)
+        return and_(doc.kind() == doc.kind_of(""), search.ascii_like(doc.text(), value.value, dialect))
     return doc.compare(op, _typed(value))
 
 
@@ -86,7 +87,8 @@ class _PostgresDoc:
         return "string" if isinstance(value, str) else "number"
 
     def text(self) -> ColumnElement[Any]:
-        return self.parent.op("->>", return_type=Text)(cast(literal(self.last), Text))
+        text: ColumnElement[Any] = self.parent.op("->>", return_type=Text)(cast(literal(self.last), Text))
+        return text
 
     def compare(self, op: Op, value: str | float | int | bool) -> ColumnElement[bool]:
         same_kind = self.kind() == self.kind_of(value)

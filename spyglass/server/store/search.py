@@ -44,9 +44,11 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    not_,
     or_,
     select,
     table,
+    union_all,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
@@ -56,6 +58,7 @@ from spyglass.server.store import tables as t
 
 SEARCHABLE: dict[str, Table] = {"trace": t.trace, "span": t.span}
 COLUMNS = ("input", "output")
+BROAD = 10_000  # candidates beyond which a search scans with LIKE alone (see _sqlite_candidates)
 SENTINEL = "\x01"  # appended to indexed text; JSON text never holds a raw control character
 MAX_TRIGRAMS = 12  # more only slows the index lookup; candidates are checked anyway
 
@@ -268,7 +271,14 @@ def ascii_like(col: ColumnElement[str], needle: str, dialect_name: str) -> Colum
 
 
 def _sqlite_candidates(table_name: str, column_name: str, folded: str) -> ColumnElement[bool] | None:
-    """Rows that may contain `folded`, or None when the index cannot narrow the search."""
+    """Rows that may contain `folded`, or None when the index cannot narrow the search.
+
+    SQLite walks a list page in its index order (project, start_time) and tests each row, so
+    the index pays off only for selective searches: with few candidates, testing membership
+    of a small set is cheap; with many (a common word), building that set costs more than
+    LIKE on the rows the page reads before it fills. A capped count decides, once per query
+    (SQLite evaluates an uncorrelated subquery once).
+    """
     if len(folded) < 2 or any(ord(ch) < 32 for ch in folded):
         return None
     tbl = SEARCHABLE[table_name]
@@ -278,11 +288,15 @@ def _sqlite_candidates(table_name: str, column_name: str, folded: str) -> Column
         query: ColumnElement[str] = bindparam(None, _trigram_query(folded), unique=True)
     else:
         query = _prefix_query(name, folded)
-    indexed = tbl.c.pk.in_(select(fts.c.rowid).where(literal_column(name).op("MATCH")(query)))
+    indexed = select(fts.c.rowid).where(literal_column(name).op("MATCH")(query))
+    selective = select(func.count()).select_from(indexed.limit(BROAD).subquery()).scalar_subquery() < BROAD
+    tail = tbl.alias(f"{table_name}_tail")  # an alias: not correlated with the outer query's table
     watermark = select(search_state.c.watermark).where(search_state.c.table_name == table_name)
-    unindexed = tbl.c.pk > func.coalesce(watermark.scalar_subquery(), 0)
-    stale = tbl.c.pk.in_(select(search_stale.c.pk).where(search_stale.c.table_name == table_name))
-    return or_(indexed, unindexed, stale)
+    unindexed = select(tail.c.pk).where(tail.c.pk > func.coalesce(watermark.scalar_subquery(), 0))
+    stale = select(search_stale.c.pk).where(search_stale.c.table_name == table_name)
+    # One membership test per row: indexed candidates, rows above the watermark, stale rows.
+    candidates = tbl.c.pk.in_(union_all(indexed, unindexed, stale))
+    return or_(not_(selective), candidates)
 
 
 def _quote(token: str) -> str:
@@ -305,8 +319,8 @@ def _trigram_query(folded: str) -> str:
 def _prefix_query(name: str, folded: str) -> ColumnElement[str]:
     """An FTS5 query ORing every indexed trigram that starts with the two characters `folded`."""
     vocab = table(f"{name}_vocab", column("term"))
-    low = bindparam(None, folded, unique=True)
-    high = bindparam(None, folded + chr(0x10FFFF), unique=True)
+    low = bindparam(None, folded, type_=Text(), unique=True)
+    high = bindparam(None, folded + chr(0x10FFFF), type_=Text(), unique=True)
     terms = func.group_concat(literal('"') + func.replace(vocab.c.term, '"', '""') + literal('"'), " OR ")
     expanded = select(terms).where(vocab.c.term >= low, vocab.c.term <= high).scalar_subquery()
     never = _quote(SENTINEL * 3)  # matches nothing: the sentinel only ends a text

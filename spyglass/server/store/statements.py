@@ -155,7 +155,6 @@ TRACE_TOTALS = ["span_count", "error_span_count", "prompt_tokens", "completion_t
 class Statements:
     span: Prepared
     trace: Prepared
-    trace_totals: Prepared
     thread: Prepared
     score: Prepared
     rollup_minute: Prepared
@@ -169,13 +168,11 @@ def build(dialect: Dialect) -> Statements:
     stamp = {"updated_at": lambda cur, exc: exc.updated_at}
     span = upsert(dialect, t.span, ["id", "project_id", *SPAN_FIELDS, "created_at", "updated_at"], ["id"],
                   {**{f: _keep(f) for f in SPAN_FIELDS}, **stamp})
-    trace = upsert(dialect, t.trace, ["id", "project_id", *TRACE_FIELDS, "created_at", "updated_at"], ["id"],
-                   {**{f: _keep(f) for f in TRACE_FIELDS}, **stamp})
-    # Totals from a group's spans; their earliest start stands in for a trace not seen yet.
-    trace_totals = upsert(
-        dialect, t.trace, ["id", "project_id", "start_time", *TRACE_TOTALS, "cost", "created_at", "updated_at"],
-        ["id"], {**{f: _add(f) for f in TRACE_TOTALS}, "cost": _add_nullable("cost"), **stamp},
-    )
+    # A trace's own fields merge; the totals of its spans in this group add up.
+    trace = upsert(dialect, t.trace, ["id", "project_id", *TRACE_FIELDS, *TRACE_TOTALS, "cost", "created_at",
+                                      "updated_at"], ["id"],
+                   {**{f: _keep(f) for f in TRACE_FIELDS}, **{f: _add(f) for f in TRACE_TOTALS},
+                    "cost": _add_nullable("cost"), **stamp})
     thread = upsert(
         dialect, t.thread, ["project_id", "thread_id", "start_time", "end_time", "trace_count", "created_at",
                             "updated_at"], ["project_id", "thread_id"],
@@ -198,5 +195,5 @@ def build(dialect: Dialect) -> Statements:
     workspace = upsert(dialect, t.workspace, ["id", "name", "created_at"], ["id"], {})
     project = upsert(dialect, t.project, ["id", "workspace_id", "name", "description", "created_at"],
                      ["workspace_id", "name"], {})
-    return Statements(span, trace, trace_totals, thread, score, rollup_minute, rollup_latency, rollup_score,
+    return Statements(span, trace, thread, score, rollup_minute, rollup_latency, rollup_score,
                       workspace, project)

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from urllib.parse import urlparse
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from spyglass import __version__
-from spyglass.server.api.deps import StoreDep
+from spyglass.server.api.deps import get_store
 from spyglass.server.store import stats
+from spyglass.server.store.base import Store
+from spyglass.server.ui import annotate, lists, threads, trace_view
+from spyglass.server.ui.i18n import LANGUAGES
+from spyglass.server.ui.render import render
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
+for _module in (lists, trace_view, threads, annotate):
+    router.include_router(_module.router)
 
 
 @router.get("/", response_class=HTMLResponse)
-def projects_page(store: StoreDep, request: Request) -> HTMLResponse:
+def projects_page(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
     with store.read() as conn:
         projects = stats.list_projects(conn, store.projects.workspace_id)
-    return templates.TemplateResponse(request, "projects.html", {"projects": projects, "version": __version__})
+    return render(request, "projects.html", {"projects": projects})
+
+
+@router.get("/ui/lang/{code}")
+def set_language(code: str, request: Request, next: str = "/") -> RedirectResponse:
+    # Only same-site paths: `next` comes from the query string.
+    target = urlparse(next)
+    path = next if not target.scheme and not target.netloc and next.startswith("/") else "/"
+    response = RedirectResponse(path, status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")
+    return response

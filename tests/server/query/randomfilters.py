@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 
 from spyglass.server.query.fields import FIELDS, Kind
 
@@ -19,6 +20,7 @@ DURATIONS = ["0ms", "150ms", "1s", "2s", "1.5m", "500us", "1h"]
 TIMES = [f'"{s}"' for s in ("2025-11-20T12:00:00Z", "2025-11-20T12:05:00+00:00", "2025-11-20")] + \
         ["now-1h", "now", "now-30d", "now+1d"]
 NOW = T0 + 600 * 1_000_000  # ten minutes into the data
+Builder = Callable[[random.Random, str], str]
 
 
 def _quote(text: str) -> str:
@@ -31,9 +33,7 @@ def _number(rng: random.Random) -> str:
 
 def _comparison(rng: random.Random, target: str) -> str:
     name = rng.choice([f.name for f in FIELDS.values() if target in f.targets])
-    kind = FIELDS[name].kind
-    builder = _BUILDERS[kind]
-    return builder(rng, name)
+    return _BUILDERS[FIELDS[name].kind](rng, name)
 
 
 def _text(rng: random.Random, name: str) -> str:
@@ -49,7 +49,7 @@ def _text(rng: random.Random, name: str) -> str:
     return f"{name} {op} {_quote(rng.choice(STRINGS if op not in ('~', '!~') else STRINGS + NEEDLES))}"
 
 
-def _ordered(values: list[str]) -> object:
+def _ordered(values: list[str]) -> Builder:
     def build(rng: random.Random, name: str) -> str:
         op = rng.choice(["=", "!=", ">", ">=", "<", "<=", "is null", "is not null", "in"])
         if op.startswith("is"):
@@ -61,7 +61,7 @@ def _ordered(values: list[str]) -> object:
 
 
 def _number_field(rng: random.Random, name: str) -> str:
-    return _ordered([_number(rng) for _ in range(4)])(rng, name)  # type: ignore[operator]
+    return _ordered([_number(rng) for _ in range(4)])(rng, name)
 
 
 def _time(rng: random.Random, name: str) -> str:
@@ -113,7 +113,7 @@ def _feedback(rng: random.Random, name: str) -> str:
     return f"{field} {op} {rng.choice(['0.5', '0.25', '0.9', '0', '1'])}"
 
 
-_BUILDERS = {
+_BUILDERS: dict[Kind, Builder] = {
     Kind.TEXT: _text,
     Kind.NUMBER: _number_field,
     Kind.DURATION: _ordered(DURATIONS),

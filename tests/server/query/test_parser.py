@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spyglass.server.errors import BadRequest
-from spyglass.server.query import FilterError, parse, to_predicate, to_sql
-from spyglass.server.query import ast
+from spyglass.server.query import FilterError, ast, parse, to_predicate, to_sql
 from spyglass.server.query.ast import Op
 
 

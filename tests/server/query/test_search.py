@@ -104,7 +104,10 @@ EXPECTED = {
 }
 
 
-def test_search_is_exact_before_and_after_indexing(engine: Engine) -> None:
+@pytest.mark.parametrize("broad", [search.BROAD, 1], ids=["selective", "broad"])
+def test_search_is_exact_before_and_after_indexing(engine: Engine, broad: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "BROAD", broad)  # 1: every search counts as common, LIKE alone
     add(engine, DOCS)
     before = {text: find(engine, text) for text in EXPECTED}
     assert before == EXPECTED

@@ -59,8 +59,9 @@ def test_the_example_filter(spans: Engine) -> None:
 def test_negations_partition_the_rows(spans: Engine) -> None:
     with spans.connect() as conn:
         total = conn.execute(select(func.count()).select_from(t.span)).scalar_one()
-    for text in [EXAMPLE, "duration > 2s", 'metadata.env = "prod"', 'tags contains "beta"', "feedback.hallucination > 0.2",
-                 'input ~ "refund"', "start_time > now-1h", 'name > "c"', "tokens in [5]", "metadata.x is null"]:
+    for text in [EXAMPLE, "duration > 2s", 'metadata.env = "prod"', 'tags contains "beta"',
+                 "feedback.hallucination > 0.2", 'input ~ "refund"', "start_time > now-1h", 'name > "c"',
+                 "tokens in [5]", "metadata.x is null"]:
         assert len(_ids(spans, text)) + len(_ids(spans, f"not ({text})")) == total, text
 
 

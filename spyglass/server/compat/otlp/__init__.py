@@ -1,0 +1,1 @@
+"""OTLP trace ingest: decode (protobuf / OTLP JSON), map conventions, write, acknowledge."""

@@ -1,0 +1,85 @@
+"""POST /v1/traces: OTLP/HTTP, protobuf or JSON, answered in the encoding it was asked in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTracePartialSuccess, ExportTraceServiceResponse,
+)
+
+from spyglass.server.api.body import read_body
+from spyglass.server.api.deps import get_store
+from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
+from spyglass.server.compat.otlp.service import ExportResult, export
+from spyglass.server.errors import SpyglassError
+from spyglass.server.store.base import Store
+from spyglass.server.api.responses import JSON
+
+router = APIRouter(tags=["otlp"])
+
+PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
+CONTENT_TYPES = (*PROTOBUF_TYPES, "application/json")
+# google.rpc.Code values, for the Status body OTLP/HTTP sends with every error.
+RPC_CODES = {400: 3, 413: 3, 415: 3, 401: 16, 403: 7, 404: 5, 429: 8, 503: 14}
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def status_body(code: int, message: str) -> bytes:
+    """A google.rpc.Status message (code = field 1, message = field 2), encoded by hand so the
+    base install needs no googleapis package."""
+    text = message.encode()
+    return b"\x08" + _varint(code) + b"\x12" + _varint(len(text)) + text
+
+
+def error_response(exc: SpyglassError, as_json: bool) -> Response:
+    code = RPC_CODES.get(exc.status, 2)
+    if as_json:
+        return JSON({"code": code, "message": exc.message}, status_code=exc.status, headers=exc.headers)
+    return Response(status_body(code, exc.message), status_code=exc.status, headers=exc.headers,
+                    media_type="application/x-protobuf")
+
+
+def success_response(result: ExportResult, as_json: bool) -> Response:
+    if as_json:
+        body = {"partialSuccess": {"rejectedSpans": result.rejected, "errorMessage": result.message}} \
+            if result.rejected else {}
+        return JSON(body)
+    message = ExportTraceServiceResponse()
+    if result.rejected:
+        message.partial_success.CopyFrom(ExportTracePartialSuccess(rejected_spans=result.rejected,
+                                                                   error_message=result.message))
+    return Response(message.SerializeToString(), media_type="application/x-protobuf")
+
+
+async def receive(request: Request, store: Store, project: str | None) -> Response:
+    """Read, decode, write and acknowledge one OTLP/HTTP export; errors as OTLP Status bodies."""
+    as_json = _is_json(request)
+    try:
+        body = await read_body(request, store.settings.max_request_bytes, CONTENT_TYPES)
+        decoded = decode_json(body) if as_json else decode_protobuf(body)
+        result = await export(store, decoded, project)
+    except SpyglassError as exc:
+        return error_response(exc, as_json)
+    return success_response(result, as_json)
+
+
+def header_project(request: Request) -> str | None:
+    name = (request.headers.get("x-spyglass-project") or "").strip()
+    return name[:200] or None
+
+
+@router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON); see docs/otlp.md")
+async def traces(request: Request, store: Store = Depends(get_store)) -> Response:
+    return await receive(request, store, header_project(request))

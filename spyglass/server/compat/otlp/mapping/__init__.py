@@ -1,0 +1,1 @@
+"""One module per attribute convention (OpenInference, OTel GenAI, Langfuse), on shared machinery."""
