@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.server.test_durability import free_port, start  # noqa: E402
-from tests.server.ui.seed import big_trace_body, post  # noqa: E402
+from tests.server.test_durability import free_port, start
+from tests.server.ui.seed import big_trace_body, post
 
 TIMINGS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
@@ -53,6 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="seconds to wait after ingesting (the writer indexes text for search while idle)")
     parser.add_argument("--db", default=None, help="database URL (default: a temporary SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,6 +67,7 @@ def main() -> None:
             began = time.perf_counter()
             post(base, body)
             print(f"ingested {args.spans} spans in {time.perf_counter() - began:.2f} s")
+            time.sleep(args.settle)
             results = measure(base, trace_id, args.spans, args.runs)
         finally:
             server.terminate()

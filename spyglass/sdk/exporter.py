@@ -1,7 +1,10 @@
 """The batching exporter: a bounded queue drained by one daemon thread.
 
-The caller's thread only appends a record to a deque (or counts a drop when the queue is
-full). While the server is unreachable, records wait in the bounded queue and the sender
+The caller's thread only appends a record to a deque. When the exporter falls behind (more
+than ``max_queue`` records waiting) and the server is answering, the caller encodes its
+record itself and queues the compact bytes instead, bounded by ``max_queue_bytes``: that
+paces a tight loop of traced calls to what the exporter can send, without blocking it. With
+the server down, or past the byte bound, records are dropped and counted. While the server is unreachable, records wait in the bounded queue and the sender
 keeps probing; ``flush()`` then returns at once, reporting them as pending. The exporter thread encodes records to JSON, packs them into gzip batches bounded by
 count and bytes, and hands them to ``BatchSender``, which retries. Nothing here ever blocks
 or raises into the caller.
@@ -60,6 +63,7 @@ class NoopSink:
         return FlushResult()
 
 
+_ITEM_OVERHEAD = 100  # a queued (kind, bytes) tuple beyond its payload
 _live: weakref.WeakSet[BatchExporter] = weakref.WeakSet()
 
 
@@ -70,6 +74,7 @@ class BatchExporter:
         project: str = "default",
         *,
         max_queue: int = 50_000,
+        max_queue_bytes: int = 64 * 1024 * 1024,
         batch_items: int = 1_000,
         batch_bytes: int = 4 * 1024 * 1024,
         interval: float = 1.0,
@@ -79,6 +84,7 @@ class BatchExporter:
         self.project = project
         self.sender = BatchSender(transport, max_retries=max_retries)
         self._max_queue = max_queue
+        self._max_queue_bytes = max_queue_bytes
         self._batch_items = batch_items
         self._batch_bytes = batch_bytes
         self._interval = interval
@@ -95,6 +101,8 @@ class BatchExporter:
         self._cycles_started = 0
         self._cycles_done = 0
         self._dropped_full = 0
+        self._encoded_bytes = 0  # bytes of caller-encoded items in the queue
+        self._bytes_lock = threading.Lock()
         self._encode_failed = 0
         self._last_warning = 0.0
         self._snapshot = (0, 0, 0)
@@ -105,12 +113,31 @@ class BatchExporter:
     def submit(self, record: Any) -> None:
         queue = self._queue
         if len(queue) >= self._max_queue:
-            self._drop_full()
+            self._submit_encoded(record)
             return
         queue.append(record)
         if self._thread is None:
             self._start()
         elif len(queue) >= self._batch_items and not self._wake.is_set():
+            self._wake.set()
+
+    def _submit_encoded(self, record: Any) -> None:
+        # Encoding here costs the caller a few µs, which is what lets the exporter catch up;
+        # it is pointless while the server is down, so then the record is dropped instead.
+        if self.sender.down or self._encoded_bytes >= self._max_queue_bytes:
+            self._drop_full()
+            return
+        try:
+            # orjson's result keeps a 4 KiB buffer; a copy holds only the payload.
+            data = memoryview(encode_bytes(record, self.project, self._limits)).tobytes()
+        except Exception as exc:
+            self._encode_failed += 1
+            report_internal_error("encode", exc, may_raise=False)
+            return
+        with self._bytes_lock:
+            self._encoded_bytes += len(data) + _ITEM_OVERHEAD
+        self._queue.append((record.kind, data))
+        if not self._wake.is_set():
             self._wake.set()
 
     def _drop_full(self) -> None:
@@ -121,8 +148,8 @@ class BatchExporter:
                 return
             self._last_warning = now
         logger.warning(
-            "Spyglass: export queue full (%d records; server %s); dropped %d records so far",
-            self._max_queue, self.sender.base_url, self._dropped_full,
+            "Spyglass: export queue full (%d records, %d MB encoded; server %s); dropped %d records so far",
+            len(self._queue), self._encoded_bytes >> 20, self.sender.base_url, self._dropped_full,
         )
 
     def _start(self) -> None:
@@ -197,13 +224,21 @@ class BatchExporter:
     def _collect(self) -> EncodedBatch:
         batch = EncodedBatch()
         queue, project, limits = self._queue, self.project, self._limits
+        encoded = 0
         while queue and batch.count < self._batch_items and batch.size < self._batch_bytes:
             record = queue.popleft()
+            if type(record) is tuple:  # encoded by the caller
+                batch.add(record[0], record[1])
+                encoded += len(record[1]) + _ITEM_OVERHEAD
+                continue
             try:
                 batch.add(record.kind, encode_bytes(record, project, limits))
             except Exception as exc:
                 self._encode_failed += 1
                 report_internal_error("encode", exc, may_raise=False)
+        if encoded:
+            with self._bytes_lock:
+                self._encoded_bytes -= encoded
         return batch
 
     def _discard_queue(self) -> None:
@@ -211,6 +246,8 @@ class BatchExporter:
         # dropped instead of holding up interpreter exit.
         n = len(self._queue)
         self._queue.clear()
+        with self._bytes_lock:
+            self._encoded_bytes = 0
         self.sender.failed += n
 
     def _after_fork_in_child(self) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-
 
 RAG_PROJECT, AGENT_PROJECT = "demo-rag-chatbot", "demo-tool-agent"
 Record = dict[str, Any]
@@ -175,7 +174,7 @@ def agent_run(b: Builder, start: datetime, task: Record) -> None:
 def build(seed: int = 7, conversations: int = 40, agent_runs: int = 60, now: datetime | None = None) -> list[Record]:
     """Ingest bodies (one per project) covering the past seven days."""
     rng = random.Random(seed)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rag, agent = Builder(RAG_PROJECT, rng), Builder(AGENT_PROJECT, rng)
     for i in range(conversations):
         start = now - timedelta(days=7) + timedelta(seconds=rng.uniform(0, 7 * 86400 - 3600))

@@ -16,6 +16,8 @@ def chat_completion(body: dict[str, Any]) -> dict[str, Any]:
         call = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": WEATHER_ARGS}}
         message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
         reason = "tool_calls"
+    elif (body.get("response_format") or {}).get("type") == "json_schema":
+        message, reason = {"role": "assistant", "content": WEATHER_ARGS}, "stop"
     else:
         message, reason = {"role": "assistant", "content": "Hello!"}, "stop"
     return {

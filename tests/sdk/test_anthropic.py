@@ -66,3 +66,32 @@ def test_error(mem: InMemoryExporter, llm_stub: LLMStub) -> None:
     with pytest.raises(anthropic.BadRequestError):
         client(llm_stub).messages.create(model="fail-model", max_tokens=5, messages=MESSAGES)
     assert mem.spans[0]["error"]["type"] == "BadRequestError"
+
+
+def test_stream_helper_sync_and_async(mem: InMemoryExporter, llm_stub: LLMStub) -> None:
+    with client(llm_stub).messages.stream(model="claude-x", max_tokens=50, messages=MESSAGES, tools=TOOLS) as stream:
+        text = "".join(stream.text_stream)
+    assert text == "Bonjour"
+
+    @sg.track
+    async def run() -> str:
+        c = client(llm_stub, anthropic.AsyncAnthropic)
+        async with c.messages.stream(model="claude-x", max_tokens=50, messages=MESSAGES) as s:
+            final = await s.get_final_message()
+        return str(final.content[0].text)
+
+    assert asyncio.run(run()) == "Bonjour"
+    sync_span, async_span, root = mem.spans
+    assert sync_span["name"] == "anthropic.messages" and sync_span["model"] == "claude-x"
+    assert sync_span["input"]["tools"] == TOOLS
+    assert sync_span["output"]["content"][0] == {"type": "text", "text": "Bonjour"}
+    assert sync_span["output"]["content"][1]["input"] == {"city": "Paris"}
+    assert sync_span["usage"] == USAGE and sync_span["metadata"]["stream"] is True
+    assert async_span["parent_span_id"] == root["id"] and async_span["usage"] == USAGE
+
+
+def test_stream_helper_left_early_still_ends_span(mem: InMemoryExporter, llm_stub: LLMStub) -> None:
+    with client(llm_stub).messages.stream(model="claude-x", max_tokens=50, messages=MESSAGES) as stream:
+        next(iter(stream))
+    (span,) = mem.spans
+    assert span["end_time"] and span["model"] == "claude-x" and "error" not in span

@@ -96,3 +96,45 @@ def test_errors_and_async(mem: InMemoryExporter) -> None:
     assert len(spans) == 3
     root = spans_by_name(mem)["math"]
     assert all(s.get("parent_span_id") == root["id"] for s in spans if s is not root and s["name"] != "math")
+
+
+@sg.track(type="general")
+def lookup(city: str) -> str:
+    return f"data for {city}"
+
+
+@tool
+def forecast(city: str) -> str:
+    """Forecast of a city."""
+    return lookup(city)
+
+
+@tool
+async def aforecast(city: str) -> str:
+    """Forecast of a city (async)."""
+    return lookup(city)
+
+
+@tool
+def broken(city: str) -> str:
+    """Always fails."""
+    lookup(city)
+    raise RuntimeError("no data")
+
+
+def test_track_inside_a_tool_nests_under_the_tool_span(mem: InMemoryExporter) -> None:
+    handler = SpyglassCallbackHandler()
+    config: Any = {"callbacks": [handler]}
+    assert forecast.invoke({"city": "Rome"}, config=config) == "data for Rome"
+    assert asyncio.run(aforecast.ainvoke({"city": "Nice"}, config=config)) == "data for Nice"
+    with pytest.raises(RuntimeError):
+        broken.invoke({"city": "Lyon"}, config=config)
+    assert sg.get_current_span_id() is None  # nothing leaks into the caller's context
+    tools = {s["name"]: s for s in mem.spans if s["type"] == "tool"}
+    looks = [s for s in mem.spans if s["name"] == "lookup"]
+    assert [s["input"]["city"] for s in looks] == ["Rome", "Nice", "Lyon"]
+    for look, name in zip(looks, ("forecast", "aforecast", "broken")):
+        assert look["parent_span_id"] == tools[name]["id"] and look["trace_id"] == tools[name]["trace_id"]
+    assert tools["broken"]["error"]["message"] == "no data"
+    lookup("after")  # a later call is a new trace of its own
+    assert "parent_span_id" not in mem.spans[-1]

@@ -125,3 +125,25 @@ def test_patching_twice_is_harmless(mem: InMemoryExporter, llm_stub: LLMStub) ->
     client = track_openai(sync_client(llm_stub))
     client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert len(mem.spans) == 1
+
+
+def test_chat_parse_sync_and_async(mem: InMemoryExporter, llm_stub: LLMStub) -> None:
+    from pydantic import BaseModel
+
+    class Weather(BaseModel):
+        city: str
+
+    resp = sync_client(llm_stub).chat.completions.parse(model="gpt-4o-mini", messages=MESSAGES, response_format=Weather)
+    assert resp.choices[0].message.parsed == Weather(city="Paris")
+
+    async def run() -> Any:
+        client = async_client(llm_stub)
+        return await client.chat.completions.parse(model="gpt-4o-mini", messages=MESSAGES, response_format=Weather)
+
+    assert asyncio.run(run()).choices[0].message.parsed == Weather(city="Paris")
+    assert len(mem.spans) == 2  # parse is traced once, not also through create
+    for span in mem.spans:
+        assert span["name"] == "openai.chat" and span["model"] == "gpt-4o-mini-2024"
+        assert span["output"]["parsed"] == {"city": "Paris"}
+        assert span["metadata"] == {"response_format": "Weather", "finish_reason": "stop"}
+        assert span["usage"]["total_tokens"] == 15

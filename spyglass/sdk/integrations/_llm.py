@@ -18,6 +18,13 @@ def to_plain(value: Any) -> Any:
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         try:
+            # warnings off: generic SDK models (e.g. a parsed completion) make pydantic warn
+            return dump(exclude_unset=True, exclude_none=True, warnings=False)
+        except TypeError:
+            pass
+        except Exception:
+            return value
+        try:
             return dump(exclude_unset=True, exclude_none=True)
         except Exception:
             return value
@@ -187,59 +194,67 @@ class Call:
         raise NotImplementedError
 
 
-def wrap_call(call: Call, original: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
-    def start(kwargs: dict[str, Any]) -> SpanData | None:
-        try:
-            model, input, metadata = call.inputs(kwargs)
-        except Exception as exc:
-            report_internal_error(f"{call.name}.inputs", exc)
-            return None
-        return begin(call.name, call.provider, model, input, metadata)
+def start_call(call: Call, kwargs: dict[str, Any]) -> SpanData | None:
+    """Open the span of one API call (None when tracing is off or the inputs are odd)."""
+    try:
+        model, input, metadata = call.inputs(kwargs)
+    except Exception as exc:
+        report_internal_error(f"{call.name}.inputs", exc)
+        return None
+    return begin(call.name, call.provider, model, input, metadata)
 
-    def done(span: SpanData | None, response: Any, streaming: bool) -> Any:
-        if span is None:
-            return response
-        if streaming:
-            acc = call.accumulator()
-            return TracedStream(response, acc.add, lambda exc: finish(span, error=exc, **acc.fields()))
-        try:
-            fields = call.result(response)
-        except Exception as exc:
-            report_internal_error(f"{call.name}.result", exc)
-            fields = {}
-        finish(span, **fields)
+
+def result_fields(call: Call, response: Any) -> dict[str, Any]:
+    try:
+        return call.result(response)
+    except Exception as exc:
+        report_internal_error(f"{call.name}.result", exc)
+        return {}
+
+
+def finish_call(call: Call, span: SpanData | None, response: Any, streaming: bool) -> Any:
+    """End the span with the response, or hand back a stream that ends it when consumed."""
+    if span is None:
         return response
+    if streaming:
+        acc = call.accumulator()
+        return TracedStream(response, acc.add, lambda exc: finish(span, error=exc, **acc.fields()))
+    finish(span, **result_fields(call, response))
+    return response
 
+
+async def _settle(call: Call, span: SpanData | None, pending: Any, streaming: bool) -> Any:
+    try:
+        response = await pending
+    except BaseException as exc:
+        fail(span, exc)
+        raise
+    return finish_call(call, span, response, streaming)
+
+
+def wrap_call(call: Call, original: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
     if is_async:
         async def traced_async(*args: Any, **kwargs: Any) -> Any:
-            span = start(kwargs)
+            span = start_call(call, kwargs)
             try:
                 response = await original(*args, **kwargs)
             except BaseException as exc:
                 fail(span, exc)
                 raise
-            return done(span, response, bool(kwargs.get("stream")))
+            return finish_call(call, span, response, bool(kwargs.get("stream")))
 
         return traced_async
 
-    async def settle(span: SpanData | None, pending: Any, streaming: bool) -> Any:
-        try:
-            response = await pending
-        except BaseException as exc:
-            fail(span, exc)
-            raise
-        return done(span, response, streaming)
-
     def traced(*args: Any, **kwargs: Any) -> Any:
-        span = start(kwargs)
+        span = start_call(call, kwargs)
         try:
             response = original(*args, **kwargs)
         except BaseException as exc:
             fail(span, exc)
             raise
         if inspect.isawaitable(response):  # async method hidden behind a sync decorator
-            return settle(span, response, bool(kwargs.get("stream")))
-        return done(span, response, bool(kwargs.get("stream")))
+            return _settle(call, span, response, bool(kwargs.get("stream")))
+        return finish_call(call, span, response, bool(kwargs.get("stream")))
 
     return traced
 

@@ -1,5 +1,6 @@
-"""``track_anthropic(client)``: trace ``messages.create`` of an Anthropic client (sync or
-async, streaming or not), with model, usage (cache reads and writes included), tool use."""
+"""``track_anthropic(client)``: trace ``messages.create`` and the ``messages.stream()`` helper
+of an Anthropic client (sync or async, streaming or not), with model, usage (cache reads and
+writes included), tool use."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import inspect
 import json
 from typing import Any, TypeVar
 
-from ._llm import Call, field, given, patch_method, to_plain, wrap_call
+from ..records import SpanData
+from ._llm import Call, fail, field, finish, given, patch_method, result_fields, start_call, to_plain, wrap_call
 
 C = TypeVar("C")
 _SKIP = frozenset({"messages", "tools", "model", "system", "timeout"})
@@ -100,11 +102,90 @@ class MessageStream:
         }
 
 
+class TracedStreamManager:
+    """Wraps what ``messages.stream(...)`` returns: the span covers the ``with`` block.
+
+    The SDK's own stream keeps a snapshot of the message built so far, so the span gets the
+    same output however the block reads the stream (events, ``text_stream``,
+    ``get_final_message()``) or if it leaves early.
+    """
+
+    def __init__(self, manager: Any, kwargs: dict[str, Any]) -> None:
+        self._manager = manager
+        self._kwargs = kwargs
+        self._call = MessagesCall()
+        self._span: SpanData | None = None
+        self._stream: Any = None
+
+    def _opened(self, stream: Any) -> Any:
+        self._stream = stream
+        return stream
+
+    def _end(self, exc: BaseException | None) -> None:
+        span, self._span = self._span, None
+        if span is None:
+            return
+        snapshot = _snapshot(self._stream)
+        fields = result_fields(self._call, snapshot) if snapshot is not None else {}
+        fields.setdefault("metadata", {})["stream"] = True
+        finish(span, error=exc, **fields)
+
+    def __enter__(self) -> Any:
+        self._span = start_call(self._call, self._kwargs)
+        try:
+            return self._opened(self._manager.__enter__())
+        except BaseException as exc:
+            fail(self._span, exc)
+            self._span = None
+            raise
+
+    def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> Any:
+        try:
+            return self._manager.__exit__(et, exc, tb)
+        finally:
+            self._end(exc)
+
+    async def __aenter__(self) -> Any:
+        self._span = start_call(self._call, self._kwargs)
+        try:
+            return self._opened(await self._manager.__aenter__())
+        except BaseException as exc:
+            fail(self._span, exc)
+            self._span = None
+            raise
+
+    async def __aexit__(self, et: Any, exc: BaseException | None, tb: Any) -> Any:
+        try:
+            return await self._manager.__aexit__(et, exc, tb)
+        finally:
+            self._end(exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+
+def _snapshot(stream: Any) -> Any:
+    try:
+        return stream.current_message_snapshot  # asserts when no event came yet
+    except Exception:
+        return None
+
+
+def _wrap_stream_helper(original: Any) -> Any:
+    def stream(*args: Any, **kwargs: Any) -> Any:
+        return TracedStreamManager(original(*args, **kwargs), kwargs)
+
+    return stream
+
+
 def track_anthropic(client: C) -> C:
-    """Trace this ``Anthropic``/``AsyncAnthropic`` client's ``messages.create``; returns it."""
+    """Trace this ``Anthropic``/``AsyncAnthropic`` client's ``messages.create`` and
+    ``messages.stream``; returns it."""
     messages = getattr(client, "messages", None)
     original = getattr(messages, "create", None)
     if original is not None:
         is_async = inspect.iscoroutinefunction(original)
         patch_method(messages, "create", lambda orig: wrap_call(MessagesCall(), orig, is_async))
+    if getattr(messages, "stream", None) is not None:
+        patch_method(messages, "stream", _wrap_stream_helper)
     return client

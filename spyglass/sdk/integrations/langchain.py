@@ -8,6 +8,7 @@ captured), tools ``tool`` spans, retrievers ``retriever`` spans. A run started i
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,9 @@ from ..state import ENABLED, STATE, resolve
 from ..updates import update_span
 from ._llm import to_plain
 
+# Runs whose start and end callbacks LangChain makes from the frame that runs the user's
+# code, in the same context: only these are made "current", so a span never outlives them.
+_CURRENT_TYPES = frozenset({"tool", "retriever"})
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool", "function": "function"}
 
 
@@ -50,6 +54,16 @@ def _usage(response: Any) -> dict[str, Any] | None:
     return None
 
 
+def _restore(span: SpanData, token: contextvars.Token[SpanData | None], previous: SpanData | None) -> None:
+    """Undo the ``CURRENT.set`` of a run's start, if this is the context it was set in."""
+    if CURRENT.get() is not span:
+        return
+    try:
+        CURRENT.reset(token)
+    except ValueError:  # same span, but a copy of the context it was set in
+        CURRENT.set(previous)
+
+
 def _run_name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default: str) -> str:
     if kwargs.get("name"):
         return str(kwargs["name"])
@@ -63,9 +77,14 @@ def _run_name(serialized: dict[str, Any] | None, kwargs: dict[str, Any], default
 class SpyglassCallbackHandler(BaseCallbackHandler):
     """Turns LangChain callback events into spans; safe to share between threads."""
 
+    # Called in the caller's own context (also for async runs), so a tool span can be made
+    # current for the tool's code; the handler is quick and never blocks.
+    run_inline = True
+
     def __init__(self, *, metadata: dict[str, Any] | None = None, tags: list[str] | None = None) -> None:
         super().__init__()
         self._runs: dict[UUID, SpanData] = {}
+        self._tokens: dict[UUID, tuple[contextvars.Token[SpanData | None], SpanData | None]] = {}
         self._lock = threading.Lock()
         self._metadata = metadata
         self._tags = tags
@@ -84,14 +103,20 @@ class SpyglassCallbackHandler(BaseCallbackHandler):
             update_span(span, metadata=meta or None, tags=tags or None, **fields)
             with self._lock:
                 self._runs[run_id] = span
+                if type in _CURRENT_TYPES:
+                    previous = CURRENT.get()
+                    self._tokens[run_id] = (CURRENT.set(span), previous)
         except Exception as exc:
             report_internal_error("langchain.start", exc)
 
     def _end(self, run_id: UUID, **fields: Any) -> None:
         with self._lock:
             span = self._runs.pop(run_id, None)
+            token = self._tokens.pop(run_id, None)
         if span is None:
             return
+        if token is not None:
+            _restore(span, *token)
         try:
             update_span(span, **{k: v for k, v in fields.items() if v is not None})
             end_span(span)

@@ -1,5 +1,6 @@
-"""``track_openai(client)``: trace chat completions, responses and embeddings of an OpenAI
-client (sync or async, streaming or not), with model, usage, tool calls and parameters."""
+"""``track_openai(client)``: trace chat completions (``create`` and ``parse``), responses and
+embeddings of an OpenAI client (sync or async, streaming or not), with model, usage, tool
+calls and parameters."""
 
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ class ChatCall(Call):
 
     def accumulator(self) -> ChatStream:
         return ChatStream()
+
+
+class ParseCall(ChatCall):
+    """``chat.completions.parse``: a chat completion whose answer is parsed into a model."""
+
+    def inputs(self, kwargs: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
+        model, input, metadata = super().inputs(kwargs)
+        fmt = kwargs.get("response_format")
+        if isinstance(fmt, type):  # a pydantic class: its name says more than its repr
+            metadata["response_format"] = fmt.__name__
+        return model, input, metadata
 
 
 class ChatStream:
@@ -163,6 +175,7 @@ def track_openai(client: C) -> C:
     """Trace this ``OpenAI``/``AsyncOpenAI`` (or Azure) client's calls; returns the same client."""
     targets = [
         (("chat", "completions"), "create", ChatCall()),
+        (("chat", "completions"), "parse", ParseCall()),
         (("responses",), "create", ResponsesCall()),
         (("embeddings",), "create", EmbeddingsCall()),
     ]

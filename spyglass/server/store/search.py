@@ -19,7 +19,13 @@ old trigrams behind: harmless, since candidates are checked.
 Needles of 3+ characters use their trigrams. Two-character needles (a common Chinese word)
 expand to the indexed trigrams that start with them, found in the index's vocabulary; each
 indexed text ends with a sentinel character so that every two-character substring starts some
-trigram. One-character needles scan with `LIKE`.
+trigram. One-character needles scan with `LIKE`. A needle with more than BROAD candidates (a
+common word) also scans with `LIKE`: a list page fills after a few rows then. SQLite older
+than 3.34 has no trigram tokenizer: no index is built and every search scans with `LIKE`.
+
+Rows are written with pk = max(pk) + 1 (no AUTOINCREMENT), so deleting the newest rows frees
+their keys for reuse; `mark_stale` (which the writer calls for deletes as well as updates)
+keeps the watermark at or below the largest key present so that reused keys count as new.
 
 PostgreSQL: `pg_trgm` GIN indexes on the columns, `ILIKE` (which the index serves), rechecked
 with an ASCII-only fold so that non-ASCII case folding does not depend on the server's locale.
@@ -27,6 +33,7 @@ with an ASCII-only fold so that non-ASCII case folding does not depend on the se
 
 from __future__ import annotations
 
+import sqlite3
 import string
 
 from sqlalchemy import (
@@ -58,6 +65,7 @@ from spyglass.server.store import tables as t
 
 SEARCHABLE: dict[str, Table] = {"trace": t.trace, "span": t.span}
 COLUMNS = ("input", "output")
+TRIGRAM = sqlite3.sqlite_version_info >= (3, 34, 0)  # FTS5's trigram tokenizer; older SQLite: LIKE only
 BROAD = 10_000  # candidates beyond which a search scans with LIKE alone (see _sqlite_candidates)
 SENTINEL = "\x01"  # appended to indexed text; JSON text never holds a raw control character
 MAX_TRIGRAMS = 12  # more only slows the index lookup; candidates are checked anyway
@@ -114,7 +122,7 @@ def _sqlite_ddl() -> list[str]:
                   for tbl in (search_state, search_stale)]
     for table_name in SEARCHABLE:
         statements.append(f"INSERT OR IGNORE INTO search_state (table_name, watermark) VALUES ('{table_name}', 0)")
-        for column_name in COLUMNS:
+        for column_name in COLUMNS if TRIGRAM else ():
             name = fts_table(table_name, column_name)
             # contentless + detail=none: the smallest trigram index (about 0.6x the text).
             statements.append(
@@ -142,9 +150,11 @@ def _postgresql_ddl() -> list[str]:
 def mark_stale(conn: Connection, table_name: str, pks: list[int]) -> None:
     """Record rows whose input/output changed or that were deleted, inside the writer's transaction.
 
-    Only rows at or below the watermark matter: the others are not indexed yet.
+    Only rows at or below the watermark matter: the others are not indexed yet. Call it for
+    deleted rows before inserting new rows in the same transaction: SQLite may hand a new row
+    the key of a deleted one, and only a watermark lowered first makes that row count as new.
     """
-    if conn.dialect.name != "sqlite" or not pks:
+    if conn.dialect.name != "sqlite" or not TRIGRAM or not pks:
         return
     _check_table(table_name)
     watermark = _watermark(conn, table_name)
@@ -158,7 +168,7 @@ def mark_stale(conn: Connection, table_name: str, pks: list[int]) -> None:
 
 def catch_up(conn: Connection, limit: int) -> int:
     """Index up to `limit` rows (stale ones first); returns how many were processed, 0 when done."""
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name != "sqlite" or not TRIGRAM:
         return 0
     done = _reindex_stale(conn, limit)
     for table_name in SEARCHABLE:
@@ -279,7 +289,7 @@ def _sqlite_candidates(table_name: str, column_name: str, folded: str) -> Column
     LIKE on the rows the page reads before it fills. A capped count decides, once per query
     (SQLite evaluates an uncorrelated subquery once).
     """
-    if len(folded) < 2 or any(ord(ch) < 32 for ch in folded):
+    if not TRIGRAM or len(folded) < 2 or any(ord(ch) < 32 for ch in folded):
         return None
     tbl = SEARCHABLE[table_name]
     name = fts_table(table_name, column_name)

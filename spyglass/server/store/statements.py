@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 from dataclasses import dataclass
 from typing import Any, assert_never
 
@@ -19,6 +20,7 @@ from spyglass.server.store import tables as t
 from spyglass.server.store.engine import Dialect
 
 SQLITE_MAX_PARAMS = 32_000  # SQLite >= 3.32 allows 32,766 bound parameters per statement
+POSTGRES_MAX_PARAMS = 60_000  # the protocol allows 65,535
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Prepared:
     sql: str
     keys: tuple[str, ...]
     positional: bool
+    conflict: tuple[str, ...] = ()
 
     @functools.cached_property
     def _getter(self) -> Any:
@@ -46,23 +49,43 @@ class Prepared:
         self.run_params(conn, [self.params(row) for row in rows])
 
     def run_params(self, conn: Connection, params: list[Any]) -> None:
+        """Many rows per statement: far fewer round trips (PostgreSQL) and GIL releases (SQLite)
+        than one statement per row, so the request threads and the writer overlap."""
         if not params:
             return
-        if not self.positional:
-            conn.exec_driver_sql(self.sql, params)  # psycopg pipelines executemany
+        if self.positional:  # SQLite applies a statement's rows in order, repeated keys included
+            per_statement = max(1, SQLITE_MAX_PARAMS // len(self.keys))
+            for i in range(0, len(params), per_statement):
+                chunk = params[i:i + per_statement]
+                conn.exec_driver_sql(self._multirow_sql(len(chunk)), tuple(v for row in chunk for v in row))
             return
-        # SQLite: many rows per statement. Each statement releases the GIL once while SQLite
-        # works, instead of once per row, so the request threads and the writer overlap.
-        per_statement = max(1, SQLITE_MAX_PARAMS // len(self.keys))
-        for i in range(0, len(params), per_statement):
-            chunk = params[i:i + per_statement]
-            conn.exec_driver_sql(self._multirow_sql(len(chunk)), tuple(v for row in chunk for v in row))
+        for chunk in self._distinct_chunks(params):
+            named = {f"{key}_{i}": row[key] for i, row in enumerate(chunk) for key in self.keys}
+            conn.exec_driver_sql(self._multirow_sql(len(chunk)), named)
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - statements live as long as the process
+    def _distinct_chunks(self, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """PostgreSQL refuses a statement that updates one row twice: a repeated key starts a new one."""
+        per_statement = max(1, POSTGRES_MAX_PARAMS // len(self.keys))
+        chunks: list[list[dict[str, Any]]] = [[]]
+        seen: set[tuple[Any, ...]] = set()
+        for row in rows:
+            key = tuple(row[c] for c in self.conflict)
+            if key in seen or len(chunks[-1]) >= per_statement:
+                chunks.append([])
+                seen.clear()
+            seen.add(key)
+            chunks[-1].append(row)
+        return chunks
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - statements live as long as the process
     def _multirow_sql(self, rows: int) -> str:
         head, rest = self.sql.split(" VALUES ", 1)
         values, sep, tail = rest.partition(" ON CONFLICT ")
-        return f"{head} VALUES {', '.join([values] * rows)}{sep}{tail}"
+        if self.positional:
+            groups = [values] * rows
+        else:
+            groups = [re.sub(r"%\((\w+)\)s", lambda m, i=i: f"%({m.group(1)}_{i})s", values) for i in range(rows)]
+        return f"{head} VALUES {', '.join(groups)}{sep}{tail}"
 
 
 def _dialect(dialect: Dialect) -> Any:
@@ -81,13 +104,13 @@ def _insert(dialect: Dialect, table: Table) -> Any:
     assert_never(dialect)
 
 
-def _compile(stmt: Any, dialect: Dialect) -> Prepared:
+def _compile(stmt: Any, dialect: Dialect, conflict: list[str]) -> Prepared:
     compiled = stmt.compile(dialect=_dialect(dialect))
     positional = bool(compiled.positional)
     keys = tuple(compiled.positiontup) if positional else tuple(compiled.params)
     # A standalone PostgreSQL insert compiles with RETURNING of its key; executemany needs none.
     sql = str(compiled).split(" RETURNING ")[0]
-    return Prepared(sql, keys, positional)
+    return Prepared(sql, keys, positional, tuple(conflict))
 
 
 def upsert(
@@ -108,7 +131,7 @@ def upsert(
         stmt = stmt.on_conflict_do_update(index_elements=conflict, set_=set_)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=conflict)
-    return _compile(stmt, dialect)
+    return _compile(stmt, dialect, conflict)
 
 
 def _least(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from spyglass.server.api.annotations import remove_score
@@ -49,7 +49,7 @@ def _record(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("", response_class=HTMLResponse)
-async def save_score(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+async def save_score(request: Request, store: Store = Depends(get_store)) -> Response:
     form = await read_form(request)
     error = None
     try:
@@ -68,7 +68,7 @@ async def save_score(request: Request, store: Store = Depends(get_store)) -> HTM
 
 
 @router.post("/delete", response_class=HTMLResponse)
-async def delete_score(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+async def delete_score(request: Request, store: Store = Depends(get_store)) -> Response:
     form = await read_form(request)
     target, target_id = form.get("target", ""), form.get("target_id", "")
     error = None

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from spyglass.server.api.deps import get_store
 from spyglass.server.query import FilterError, compile_filter
@@ -89,7 +89,7 @@ def load_page(store: Store, state: ListState, cursor: str | None) -> tuple[queri
     return page, None
 
 
-def _list(request: Request, store: Store, kind: str, project: str) -> HTMLResponse:
+def _list(request: Request, store: Store, kind: str, project: str) -> Response:
     state = ListState.from_request(request, kind, project)
     cursor = request.query_params.get("cursor")
     page, error = load_page(store, state, cursor)
@@ -101,10 +101,10 @@ def _list(request: Request, store: Store, kind: str, project: str) -> HTMLRespon
 
 
 @router.get("/projects/{project}/traces", response_class=HTMLResponse)
-def traces_page(project: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def traces_page(project: str, request: Request, store: Store = Depends(get_store)) -> Response:
     return _list(request, store, "trace", project)
 
 
 @router.get("/projects/{project}/spans", response_class=HTMLResponse)
-def spans_page(project: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def spans_page(project: str, request: Request, store: Store = Depends(get_store)) -> Response:
     return _list(request, store, "span", project)

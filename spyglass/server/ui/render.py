@@ -9,7 +9,7 @@ import orjson
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import Response
 
 from spyglass import __version__
 from spyglass.server.ui.i18n import LANGUAGES, language, translator
@@ -95,7 +95,11 @@ templates.env.filters.update(num=fmt_num, cost=fmt_cost, dur=fmt_duration, ts=fm
                              tojson_text=to_json, score_text=score_text)
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """The template with `context`; `?format=json` answers the context itself, for debugging."""
+    if request.query_params.get("format") == "json":
+        body = orjson.dumps(context, default=str, option=orjson.OPT_NON_STR_KEYS)
+        return Response(body, status_code=status_code, media_type="application/json")
     lang = language(request)
     base = {"version": __version__, "lang": lang, "languages": LANGUAGES, "_": translator(lang),
             "is_htmx": request.headers.get("hx-request") == "true"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from spyglass.server.api.deps import get_store
 from spyglass.server.store import queries
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 
 @router.get("/projects/{project}/threads", response_class=HTMLResponse)
 def threads_page(project: str, request: Request, cursor: str | None = None,
-                 store: Store = Depends(get_store)) -> HTMLResponse:
+                 store: Store = Depends(get_store)) -> Response:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         page = queries.list_threads(conn, project_id, project, limit=PAGE_SIZE, cursor=cursor)
@@ -35,7 +35,7 @@ def turn_text(payload: object, role: str) -> str:
 
 
 @router.get("/projects/{project}/threads/{thread_id}", response_class=HTMLResponse)
-def thread_page(project: str, thread_id: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def thread_page(project: str, thread_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         thread = queries.get_thread(conn, project_id, project, thread_id)

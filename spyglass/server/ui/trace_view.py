@@ -38,7 +38,7 @@ def script_json(value: Any) -> str:
 
 
 @router.get("/traces/{trace_id}", response_class=HTMLResponse)
-def trace_page(trace_id: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def trace_page(trace_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
     with store.read() as conn:
         trace = queries.get_trace(conn, trace_id)
     inline = skeleton_doc(store, trace_id) if trace["span_count"] <= INLINE_SPANS else None
@@ -70,14 +70,14 @@ def payload_views(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/traces/{trace_id}/detail", response_class=HTMLResponse)
-def trace_detail(trace_id: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def trace_detail(trace_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
     with store.read() as conn:
         trace = queries.get_trace(conn, trace_id)
     return render(request, "_trace_detail.html", {"trace": trace, "views": payload_views(trace)})
 
 
 @router.get("/spans/{span_id}/detail", response_class=HTMLResponse)
-def span_detail(span_id: str, request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def span_detail(span_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
     with store.read() as conn:
         span = queries.get_span(conn, span_id)
     return render(request, "_span_detail.html", {"span": span, "views": payload_views(span)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spyglass.server.api.deps import get_store
 from spyglass.server.store import stats
@@ -20,7 +20,7 @@ for _module in (lists, trace_view, threads, annotate):
 
 
 @router.get("/", response_class=HTMLResponse)
-def projects_page(request: Request, store: Store = Depends(get_store)) -> HTMLResponse:
+def projects_page(request: Request, store: Store = Depends(get_store)) -> Response:
     with store.read() as conn:
         projects = stats.list_projects(conn, store.projects.workspace_id)
     return render(request, "projects.html", {"projects": projects})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from spyglass.server.errors import BadRequest
 from spyglass.server.query import FilterError, ast, parse, to_predicate, to_sql
 from spyglass.server.query.ast import Op
+from spyglass.server.query.fields import FIELDS
 
 
 def cmp(text: str) -> ast.Compare:
@@ -134,6 +137,7 @@ def test_booleans_lists_and_paths() -> None:
     assert cmp('metadata.a.b-c."my key".0 = 1').field == ast.FieldRef("metadata", ("a", "b-c", "my key", "0"), 1)
     assert cmp('feedback."Answer Relevance" > 0.5').field.path == ("Answer Relevance",)
     assert cmp("metadata.and = 1").field.path == ("and",)
+    assert cmp("metadata.0.x = 1").field.path == ("0", "x")
 
 
 # -- errors ---------------------------------------------------------------------------------------------
@@ -233,3 +237,24 @@ def test_bad_target_or_dialect() -> None:
         to_sql(parse("error"), "span", "mysql")
     with pytest.raises(ValueError, match="target"):
         to_predicate(parse("error"), "thread")  # type: ignore[arg-type]
+
+
+# -- the documentation ------------------------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "filter-language.md"
+
+
+def test_documented_examples_parse() -> None:
+    text = DOC.read_text()
+    examples = text.split("## More examples", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    lines = [line for line in examples.splitlines() if line.strip()]
+    assert len(lines) >= 5
+    for line in lines:
+        parse(line)
+    parse(" ".join(text.split("```text", 1)[1].split("```", 1)[0].split()))  # the opening example
+
+
+def test_every_field_is_documented() -> None:
+    table = DOC.read_text().split("## Fields", 1)[1].split("##", 1)[0]
+    missing = [name for name in FIELDS if f"`{name}`" not in table and f"`{name}.<" not in table]
+    assert missing == []

@@ -216,6 +216,17 @@ def test_ddl_is_idempotent(engine: Engine) -> None:
             conn.exec_driver_sql(statement)
 
 
+def test_sqlite_without_trigrams_searches_with_like(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "TRIGRAM", False)  # SQLite older than 3.34
+    assert not any("fts5" in statement for statement in search.ddl("sqlite"))
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    create_schema(engine)
+    add(engine, DOCS)
+    assert catch_up_all(engine) == 0
+    assert {text: find(engine, text) for text in EXPECTED} == EXPECTED
+    engine.dispose()
+
+
 def test_ddl_for_unknown_dialect() -> None:
     with pytest.raises(ValueError, match="mysql"):
         search.ddl("mysql")

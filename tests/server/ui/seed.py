@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ def seed_demo(base_url: str) -> None:
 def big_trace_body(span_count: int, project: str = "big") -> tuple[str, dict[str, Any]]:
     """A trace of `span_count` spans: a root, 50 agent steps, each with tool and LLM children."""
     trace_id = str(uuid.uuid4())
-    start = datetime.now(timezone.utc) - timedelta(minutes=5)
+    start = datetime.now(UTC) - timedelta(minutes=5)
     spans = [{"id": f"{trace_id}-root", "trace_id": trace_id, "name": "root", "type": "chain",
               "start_time": iso(start), "end_time": iso(start + timedelta(seconds=60))}]
     per_step = max(1, (span_count - 1) // 50)

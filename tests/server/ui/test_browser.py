@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from playwright.sync_api import expect
@@ -104,7 +104,7 @@ def test_trace_view_annotation_theme_language(server, page):
     page.keyboard.press("j")
     page.keyboard.press("j")
     expect(page.locator("#tree .row.sel")).to_have_count(1)
-    expect(page.locator("#detail .detail[data-kind=span]")).to_contain_text("embed_query")
+    expect(page.locator("#detail .detail[data-kind=span]")).to_contain_text("openai.chat")  # vector_search, j, j
     page.keyboard.press("Escape")
     expect(page.locator("#tree .row.sel")).to_have_count(0)
     expect(page.locator("#detail .hint")).to_be_visible()
@@ -139,7 +139,7 @@ def test_big_trace_opens_fast_and_live_trace_refreshes(server, page):
     shot(page, "trace-5000-spans")
 
     live_id = "live-trace-1"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     post(server, {"project": "live", "traces": [{"id": live_id, "name": "agent running", "start_time": iso(now)}],
                   "spans": [{"id": "live-s1", "trace_id": live_id, "name": "plan", "type": "llm", "start_time": iso(now)}]})
     page.goto(f"{server}/traces/{live_id}")
@@ -148,6 +148,6 @@ def test_big_trace_opens_fast_and_live_trace_refreshes(server, page):
     post(server, {"project": "live", "spans": [{"id": "live-s2", "trace_id": live_id, "name": "search", "type": "tool",
                                                 "start_time": iso(now), "end_time": iso(now)}]})
     expect(page.locator("#tree .row")).to_have_count(2, timeout=8000)
-    post(server, {"project": "live", "traces": [{"id": live_id, "end_time": iso(datetime.now(timezone.utc))}]})
+    post(server, {"project": "live", "traces": [{"id": live_id, "end_time": iso(datetime.now(UTC))}]})
     expect(page.locator("#live-badge")).to_have_count(0, timeout=8000)
     assert httpx.get(f"{server}/api/v1/traces/{live_id}").json()["trace"]["status"] == "ok"

@@ -28,7 +28,7 @@ def test_empty_projects_page_tells_how_to_send_a_trace(client):
 
 
 def test_projects_traces_and_spans_pages(client):
-    t1, t2, _ = _seed(client)
+    t1, _, _ = _seed(client)
     home = client.get("/")
     assert "/projects/shop/traces" in home.text and "50.0%" in home.text  # one of two traces failed
     traces = client.get("/projects/shop/traces")
@@ -113,3 +113,10 @@ def test_language_switch_and_safe_redirect(client):
     assert "项目" in client.get("/").text
     evil = client.get("/ui/lang/en", params={"next": "//evil.example/"}, follow_redirects=False)
     assert evil.headers["location"] == "/"
+
+
+def test_every_page_context_is_available_as_json(client):
+    t1, _, _ = _seed(client)
+    listing = client.get("/projects/shop/traces", params={"format": "json"}).json()
+    assert listing["state"]["project"] == "shop" and len(listing["page"]["items"]) == 2
+    assert client.get(f"/traces/{t1['id']}", params={"format": "json"}).json()["trace"]["id"] == t1["id"]

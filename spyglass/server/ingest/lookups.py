@@ -1,0 +1,71 @@
+"""The writer's reads inside its transaction: which records exist, and their state before a write."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from spyglass.server.ingest.rows import SpanState
+from spyglass.server.model.convert import load_json
+from spyglass.server.store import tables as t
+
+CHUNK = 2000
+
+
+def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+TRACE_FACT_COLUMNS = (t.trace.c.id, t.trace.c.pk, t.trace.c.project_id, t.trace.c.start_time, t.trace.c.end_time,
+                      t.trace.c.duration, t.trace.c.error.is_not(None).label("has_error"),
+                      t.trace.c.error_span_count, t.trace.c.thread_id)
+SPAN_STATE_COLUMNS = (t.span.c.id, t.span.c.pk, t.span.c.project_id, t.span.c.trace_id, t.span.c.start_time,
+                      t.span.c.type, t.span.c.model, t.span.c.provider, t.span.c.prompt_tokens,
+                      t.span.c.completion_tokens, t.span.c.total_tokens, t.span.c.usage, t.span.c.cost,
+                      t.span.c.error.is_not(None).label("has_error"))
+
+
+def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for part in chunks(existing_ids(conn, "trace", list(ids))):
+        for row in conn.execute(select(*TRACE_FACT_COLUMNS).where(t.trace.c.id.in_(part))):
+            found[row.id] = row
+    return found
+
+
+def _span_state(row: Any) -> SpanState:
+    usage = load_json(row.usage) or {}
+    return SpanState(row.project_id, row.trace_id, row.start_time, row.type, row.model, row.provider,
+                     row.prompt_tokens, row.completion_tokens, row.total_tokens, usage.get("cached_tokens"),
+                     usage.get("cache_write_tokens"), row.cost, bool(row.has_error))
+
+
+def select_spans(conn: Connection, where: Any) -> dict[str, tuple[int, SpanState]]:
+    return {row.id: (row.pk, _span_state(row)) for row in conn.execute(select(*SPAN_STATE_COLUMNS).where(where))}
+
+
+def existing_ids(conn: Connection, table: str, ids: list[str]) -> list[str]:
+    """Which of `ids` are stored: answered from the unique index alone, without reading rows."""
+    found: list[str] = []
+    for part in chunks(ids):
+        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(part))
+        found.extend(r[0] for r in conn.exec_driver_sql(f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(part)))
+    return found
+
+
+def traces_of_spans(conn: Connection, span_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(span_ids):
+        found.update(conn.execute(select(t.span.c.trace_id).where(t.span.c.id.in_(part))).scalars())
+    return found
+
+
+def select_spans_by_id(conn: Connection, ids: list[str]) -> dict[str, tuple[int, SpanState]]:
+    found: dict[str, tuple[int, SpanState]] = {}
+    for part in chunks(existing_ids(conn, "span", ids)):
+        found.update(select_spans(conn, t.span.c.id.in_(part)))
+    return found
