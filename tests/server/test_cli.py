@@ -67,3 +67,22 @@ def test_configure_writes_the_sdk_config(tmp_path):
     assert result.returncode == 0, result.stderr
     text = target.read_text()
     assert "http://127.0.0.1:9999" in text and "shop" in text
+
+
+def test_serve_creates_a_fresh_database_and_answers(tmp_path):
+    from tests.server.test_durability import free_port, start
+
+    db = tmp_path / "nested" / "new.db"
+    port = free_port()
+    server = start(f"sqlite:///{db}", port)
+    try:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/")
+        page = conn.getresponse()
+        assert page.status == 200 and b"Spyglass" in page.read()
+        assert db.exists()
+    finally:
+        server.terminate()
+        server.wait(30)

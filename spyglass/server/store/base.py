@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
@@ -14,7 +15,7 @@ from spyglass.server.ingest.writer import Writer
 from spyglass.server.settings import Settings
 from spyglass.server.store import migrate
 from spyglass.server.store.checkpoint import Checkpointer
-from spyglass.server.store.engine import Dialect, dialect_of, make_engine
+from spyglass.server.store.engine import Dialect, dialect_of, make_engine, sqlite_path
 from spyglass.server.store.projects import ProjectCache, ensure_default_workspace
 from spyglass.server.store.statements import build
 
@@ -27,8 +28,10 @@ class Store:
                                           synchronous=settings.sqlite_synchronous)
         self.statements = build(self.dialect)
         self.projects = ProjectCache(self.statements.project)
-        self.checkpointer = Checkpointer(self.engine, lambda: self.writer.pending == 0) \
-            if self.dialect is Dialect.SQLITE else None
+        self.checkpointer = None
+        if self.dialect is Dialect.SQLITE:
+            wal = Path(f"{sqlite_path(settings.db_url)}-wal")
+            self.checkpointer = Checkpointer(self.engine, wal, lambda: self.writer.pending == 0)
         self.writer = Writer(self.engine, self.statements, self.projects, max_items=settings.queue_max_items,
                              batch_max_items=settings.batch_max_items)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -18,10 +19,13 @@ log = logging.getLogger("spyglass.checkpoint")
 
 
 class Checkpointer:
-    def __init__(self, engine: Engine, is_idle: Callable[[], bool], interval: float = 1.0) -> None:
+    def __init__(self, engine: Engine, wal_path: Path, is_idle: Callable[[], bool], interval: float = 1.0,
+                 busy_wal_bytes: int = 64 * 1024 * 1024) -> None:
         self.engine = engine
+        self.wal_path = wal_path
         self.is_idle = is_idle
         self.interval = interval
+        self.busy_wal_bytes = busy_wal_bytes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -42,9 +46,21 @@ class Checkpointer:
         except Exception:  # noqa: BLE001 - a failed checkpoint is retried next round
             log.exception("WAL checkpoint failed")
 
+    def wal_size(self) -> int:
+        try:
+            return self.wal_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def _run(self) -> None:
+        # Under load, copy the WAL back only once it is large (each copy syncs the database
+        # file); when the writer is idle, empty it so that it does not stay large.
         while not self._stop.wait(self.interval):
-            self.checkpoint("TRUNCATE" if self.is_idle() else "PASSIVE")
+            if self.is_idle():
+                if self.wal_size():
+                    self.checkpoint("TRUNCATE")
+            elif self.wal_size() > self.busy_wal_bytes:
+                self.checkpoint("PASSIVE")
 
 
 

@@ -45,3 +45,25 @@ def test_group_commit_answers_every_request_after_commit(settings):
             assert all(store.projects.lookup(conn, f"p{i}") for i in range(50))
     finally:
         store.close()
+
+
+def test_wal_is_emptied_when_the_writer_is_idle(tmp_path):
+    import time
+    from dataclasses import replace as with_fields
+
+    from spyglass.server.settings import Settings
+
+    store = Store(with_fields(Settings(), db_url=f"sqlite:///{tmp_path}/wal.db"))
+    store.checkpointer.interval = 0.05
+    store.open()
+    try:
+        for i in range(20):
+            store.writer.submit(EnsureProject(f"p{i}")).result(timeout=30)
+        deadline = time.monotonic() + 10
+        while store.checkpointer.wal_size() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.checkpointer.wal_size() == 0
+        with store.read() as conn:
+            assert store.projects.lookup(conn, "p19")
+    finally:
+        store.close()
