@@ -1,7 +1,7 @@
 """The batching exporter: a bounded queue drained by one daemon thread.
 
 The caller's thread only appends a record to a deque. When the exporter falls behind (more
-than ``max_queue`` records waiting) and the server is answering, the caller encodes its
+than ``max_queue`` records waiting) and the server is taking batches, the caller encodes its
 record itself and queues the compact bytes instead, bounded by ``max_queue_bytes``: that
 paces a tight loop of traced calls to what the exporter can send, without blocking it. With
 the server down, or past the byte bound, records are dropped and counted. While the server is unreachable, records wait in the bounded queue and the sender
@@ -123,8 +123,8 @@ class BatchExporter:
 
     def _submit_encoded(self, record: Any) -> None:
         # Encoding here costs the caller a few µs, which is what lets the exporter catch up;
-        # it is pointless while the server is down, so then the record is dropped instead.
-        if self.sender.down or self._encoded_bytes >= self._max_queue_bytes:
+        # it is pointless unless the server is taking batches, so otherwise drop the record.
+        if not self.sender.healthy or self._encoded_bytes >= self._max_queue_bytes:
             self._drop_full()
             return
         try:
@@ -157,6 +157,7 @@ class BatchExporter:
             if self._thread is not None:
                 return
             self._thread = threading.Thread(target=self._run, name="spyglass-exporter", daemon=True)
+            self._wake.set()  # first contact at once (see _collect)
             self._thread.start()
 
     def flush(self, timeout: float = 5.0) -> FlushResult:
@@ -225,7 +226,10 @@ class BatchExporter:
         batch = EncodedBatch()
         queue, project, limits = self._queue, self.project, self._limits
         encoded = 0
-        while queue and batch.count < self._batch_items and batch.size < self._batch_bytes:
+        # Until the server has taken a batch, send small ones: callers only help encode once
+        # it is known to be up, so learning that early matters more than batch size.
+        limit = self._batch_items if self.sender.healthy else min(self._batch_items, 100)
+        while queue and batch.count < limit and batch.size < self._batch_bytes:
             record = queue.popleft()
             if type(record) is tuple:  # encoded by the caller
                 batch.add(record[0], record[1])

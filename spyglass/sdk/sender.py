@@ -61,6 +61,7 @@ class BatchSender:
         self.failed = 0
         self.in_flight = 0
         self._down = False
+        self._healthy = False
         self._deadline: float | None = None
         self._interrupt = threading.Event()
         self._warned: dict[str, float] = {}
@@ -74,6 +75,11 @@ class BatchSender:
     def down(self) -> bool:
         """The last attempt could not reach the server."""
         return self._down
+
+    @property
+    def healthy(self) -> bool:
+        """The last attempt was accepted by the server (False before the first one)."""
+        return self._healthy
 
     def gave_up_for_good(self) -> bool:
         return self._deadline is not None and (self._down or time.monotonic() >= self._deadline)
@@ -94,6 +100,7 @@ class BatchSender:
                 error = ""
             except NETWORK_ERRORS as exc:
                 resp, error = None, f"{type(exc).__name__}: {exc}"
+            self._healthy = resp is not None and resp.ok
             if resp is not None and resp.ok:
                 self._down = False
                 return self._accepted(batch, resp)

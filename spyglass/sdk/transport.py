@@ -1,17 +1,24 @@
-"""A small keep-alive HTTP/1.1 client on ``http.client`` (imports fast, no dependencies)."""
+"""A small keep-alive HTTP/1.1 client on ``http.client`` (no dependencies).
+
+``http.client`` (which pulls in ``ssl`` and ``email``) is imported on the first request, on
+the exporter thread, so ``import spyglass`` stays cheap for the host application.
+"""
 
 from __future__ import annotations
 
-import email.utils
-import http.client
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlencode, urlsplit
 
 from ._version import VERSION
 
-NETWORK_ERRORS = (OSError, http.client.HTTPException)
+if TYPE_CHECKING:
+    import http.client
+
+# http.client's own errors (bad status line, incomplete read...) are re-raised as
+# ConnectionError, so this needs no import of http.client.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (OSError,)
 
 
 @dataclass
@@ -33,6 +40,8 @@ class HttpResponse:
             return max(0.0, float(value))
         except ValueError:
             pass
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
@@ -60,6 +69,8 @@ class HttpTransport:
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
+            import http.client
+
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             self._conn = cls(self._host, self._port, timeout=self.timeout)
         return self._conn
@@ -92,10 +103,15 @@ class HttpTransport:
             raise
 
     def _once(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> HttpResponse:
+        import http.client
+
         conn = self._connection()
-        conn.request(method, url, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
+        try:
+            conn.request(method, url, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+        except http.client.HTTPException as exc:
+            raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
         if resp.getheader("connection", "").lower() == "close":
             self.close()
         return HttpResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)

@@ -214,3 +214,31 @@ def test_outage_shorter_than_the_queue_loses_nothing(dead_url: str, tracing: Sta
         assert result.dropped == 0
     finally:
         revived.close()
+
+
+def test_tight_loop_with_a_healthy_server_delivers_everything(sink: Sink, tracing: Start) -> None:
+    # More records than the queue holds: past max_queue the caller queues encoded bytes.
+    exporter = tracing(sink.url, max_queue=200, interval=10)
+    leaf(0)
+    assert sg.flush(5).delivered == 2  # the server is known to take batches
+    for i in range(3_000):
+        leaf(i)
+    assert exporter.stats()["dropped_queue_full"] == 0
+    result = sg.flush(10)
+    assert result.ok and result.delivered == 6_000
+    spans = sink.ingested("spans")
+    assert len(spans) == 3_001 and sorted(s["input"]["i"] for s in spans)[-1] == 2_999
+    assert exporter._encoded_bytes == 0
+
+
+def test_encoded_overflow_is_bounded_by_bytes(sink: Sink, tracing: Start) -> None:
+    exporter = tracing(sink.url, max_queue=100, max_queue_bytes=20_000, interval=10)
+    leaf(0)
+    sg.flush(5)
+    sink.replies.append(Reply(200, delay=1.0))  # the exporter is busy: nothing drains
+    leaf(0)
+    sg.flush(0.01)
+    for i in range(2_000):
+        leaf(i)
+    assert 20_000 <= exporter._encoded_bytes < 21_000
+    assert exporter.stats()["dropped_queue_full"] > 1_000

@@ -39,7 +39,7 @@ def build_graph() -> Any:
         return {"messages": [model.invoke(state["messages"])]}
 
     def route(state: MessagesState) -> str:
-        return "tools" if state["messages"][-1].tool_calls else END
+        return "tools" if getattr(state["messages"][-1], "tool_calls", None) else END
 
     graph = StateGraph(MessagesState)
     graph.add_node("agent", agent)

@@ -4,8 +4,9 @@ calls and parameters."""
 
 from __future__ import annotations
 
+import functools
 import inspect
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from ._llm import Call, field, given, patch_method, to_plain, wrap_call
 
@@ -171,9 +172,13 @@ class EmbeddingsCall(Call):
         }
 
 
+def _wrapper(call: Call, is_async: bool, original: Callable[..., Any]) -> Callable[..., Any]:
+    return wrap_call(call, original, is_async)
+
+
 def track_openai(client: C) -> C:
     """Trace this ``OpenAI``/``AsyncOpenAI`` (or Azure) client's calls; returns the same client."""
-    targets = [
+    targets: list[tuple[tuple[str, ...], str, Call]] = [
         (("chat", "completions"), "create", ChatCall()),
         (("chat", "completions"), "parse", ParseCall()),
         (("responses",), "create", ResponsesCall()),
@@ -190,5 +195,5 @@ def track_openai(client: C) -> C:
         if original is None:
             continue
         is_async = inspect.iscoroutinefunction(original)
-        patch_method(owner, attr, lambda orig, c=call, a=is_async: wrap_call(c, orig, a))
+        patch_method(owner, attr, functools.partial(_wrapper, call, is_async))
     return client

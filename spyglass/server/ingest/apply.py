@@ -22,6 +22,7 @@ from spyglass.server.ingest.traces import combine
 from spyglass.server.model.convert import to_us
 from spyglass.server.store import search
 from spyglass.server.store import tables as t
+from spyglass.server.store.annotations import find_score, score_key
 from spyglass.server.store.projects import ProjectCache
 from spyglass.server.store.statements import Statements
 
@@ -44,7 +45,18 @@ class Delete:
         return len(self.ids)
 
 
-Work = Ingest | Delete | EnsureProject
+@dataclass
+class DeleteScore:
+    """Remove one feedback score (its key: target, target id, name, author)."""
+
+    target_type: str
+    target_id: str
+    name: str
+    author: str | None
+    size: int = 1
+
+
+Work = Ingest | Delete | EnsureProject | DeleteScore
 
 
 class GroupWriter:
@@ -85,6 +97,9 @@ class GroupWriter:
         scores = [(rec, pid, w.default_project_id) for w in ingests for rec, pid in w.scores]
         if scores:
             self._write_scores(scores)
+        for work in works:
+            if isinstance(work, DeleteScore):
+                self._delete_score(work)
         self._write_rollups()
         for table_name, pks in self.stale.items():
             search.mark_stale(self.conn, table_name, pks)
@@ -211,6 +226,13 @@ class GroupWriter:
             for r in self.conn.execute(select(sc.project_id, sc.name, sc.time, sc.value).where(where)):
                 self.rollups.score(ScoreFacts(r.project_id, r.name, r.time, r.value), -1)
             self.conn.execute(delete(t.feedback_score).where(where))
+
+    def _delete_score(self, work: DeleteScore) -> None:
+        key = (work.target_type, work.target_id, work.name, work.author)
+        found = find_score(self.conn, *key)
+        if found is not None:
+            self.rollups.score(ScoreFacts(found.project_id, found.name, found.time, found.value), -1)
+            self.conn.execute(delete(t.feedback_score).where(score_key(*key)))
 
     def _delete_spans(self, ids: list[str]) -> None:
         found = select_spans_by_id(self.conn, ids)

@@ -1,28 +1,23 @@
-"""Removing feedback scores (adding and editing go through the ingest writer as upserts)."""
+"""Reading one feedback score by its key (adding, editing and removing go through the writer)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.engine import Connection
 
-from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.store import tables as t
-from spyglass.server.store.statements import Statements
 
 
-def delete_score(conn: Connection, statements: Statements, target_type: str, target_id: str, name: str,
-                 author: str | None) -> bool:
-    """Delete one score (its key is target, name and author) and take it out of the rollups,
-    inside the caller's transaction. Returns False when there was no such score."""
+def score_key(target_type: str, target_id: str, name: str, author: str | None) -> ColumnElement[bool]:
     sc = t.feedback_score.c
-    where = and_(sc.target_type == target_type, sc.target_id == target_id, sc.name == name,
-                 sc.author == (author or ""))
-    row = conn.execute(select(sc.project_id, sc.name, sc.time, sc.value).where(where)).first()
-    if row is None:
-        return False
-    conn.execute(delete(t.feedback_score).where(where))
-    rollups = RollupDelta()
-    rollups.score(ScoreFacts(row.project_id, row.name, row.time, row.value), -1)
-    # Rollup upserts add, so concurrent writers (serialised by the database) stay exact.
-    statements.rollup_score.run(conn, rollups.score_rows())
-    return True
+    return and_(sc.target_type == target_type, sc.target_id == target_id, sc.name == name,
+                sc.author == (author or ""))
+
+
+def find_score(conn: Connection, target_type: str, target_id: str, name: str, author: str | None) -> Any:
+    """The score's rollup facts (project, name, time, value), or None."""
+    sc = t.feedback_score.c
+    return conn.execute(select(sc.project_id, sc.name, sc.time, sc.value)
+                        .where(score_key(target_type, target_id, name, author))).first()

@@ -73,7 +73,7 @@ async def delete_score(request: Request, store: Store = Depends(get_store)) -> R
     target, target_id = form.get("target", ""), form.get("target_id", "")
     error = None
     try:
-        remove_score(store, target, target_id, form.get("name", ""), form.get("author") or None)
+        await remove_score(store, target, target_id, form.get("name", ""), form.get("author") or None)
     except SpyglassError as exc:
         error = exc.message
     return render(request, "_scores.html", scores_context(store, target, target_id, form.get("project", ""), error))

@@ -176,10 +176,10 @@ def _json_span(s: dict[str, Any]) -> RawSpan:
     status = s.get("status") or {}
     events = [(e.get("name") or "", int(e.get("timeUnixNano") or 0), _json_attrs(e.get("attributes")))
               for e in s.get("events") or ()]
-    return RawSpan(tid, sid, _json_id(s.get("parentSpanId"), 8), s.get("name") or "", _enum(s.get("kind"), Span.SpanKind),
-                   int(s.get("startTimeUnixNano") or 0), int(s.get("endTimeUnixNano") or 0),
-                   _json_attrs(s.get("attributes")), events, _enum(status.get("code"), Status.StatusCode),
-                   status.get("message") or "")
+    return RawSpan(tid, sid, _json_id(s.get("parentSpanId"), 8), s.get("name") or "",
+                   _enum(s.get("kind"), Span.SpanKind), int(s.get("startTimeUnixNano") or 0),
+                   int(s.get("endTimeUnixNano") or 0), _json_attrs(s.get("attributes")), events,
+                   _enum(status.get("code"), Status.StatusCode), status.get("message") or "")
 
 
 def decode_json(body: bytes) -> Decoded:
