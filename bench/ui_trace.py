@@ -2,15 +2,24 @@
 timed with the browser's own performance entries.
 
     .venv/bin/python bench/ui_trace.py [--spans 5000] [--runs 5] [--db sqlite:///...]
+    .venv/bin/python bench/ui_trace.py --spans 100000 --runs 3      # a big trace: lazy subtrees
+    .venv/bin/python bench/ui_trace.py --table 1000000              # traces table with 1M spans stored
 
 Reports, per run: server time for the page (navigation responseEnd - requestStart), DOM ready
 (domContentLoadedEventEnd) and tree ready (the `spyglass:tree-ready` mark: the span tree and
 waterfall drawn), all in ms since navigation start. The target is tree ready < 1,000 ms.
+Traces over 20,000 spans open lazily (first levels only; a node's children load when it is
+expanded): those runs also time expanding one collapsed node (click to rows drawn).
+
+`--table N` instead loads N spans of RAG traces (bench/ingest.py's bodies) into a fresh
+SQLite server and times GET /projects/<p>/traces (the UI's traces table, first page) as the
+client sees it on the same machine (so at least the server time).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -49,6 +58,46 @@ def measure(base: str, trace_id: str, spans: int, runs: int) -> list[dict[str, f
     return results
 
 
+EXPAND = """async () => {
+  const caret = document.querySelector("#tree .row .caret[data-toggle][data-lazy]");
+  if (!caret) return null;
+  const before = document.querySelectorAll("#tree .row").length, started = performance.now();
+  caret.click();
+  while (performance.now() - started < 10000) {
+    await new Promise((r) => requestAnimationFrame(r));
+    if (!document.querySelector("#tree .row .caret[data-loading]") &&
+        document.querySelectorAll("#tree .row").length !== before) break;
+  }
+  return performance.now() - started;
+}"""
+
+
+def table_bench(spans: int, reps: int) -> None:
+    """First page of the traces table (and two variants) with `spans` spans stored."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import ingest as bench_ingest
+
+    project = "bench-table"
+    bodies = bench_ingest.build_bodies(spans, 100, project)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = bench_ingest.Server("sqlite", Path(tmp))
+        try:
+            seconds, _ = bench_ingest.send_all(server.port, bodies, 4)
+            print(f"ingested {spans} spans in {seconds:.0f} s", flush=True)
+            time.sleep(5)
+            paths = {"first page": f"/projects/{project}/traces",
+                     "first page, last 24 hours": f"/projects/{project}/traces?range=24h",
+                     "first page, metadata.env = prod": f"/projects/{project}/traces?filter=metadata.env%20%3D%20%22prod%22",
+                     "load more (page 2)": None}
+            cursor = bench_ingest.get(server.port, paths["first page"] + "?format=json")[1]
+            next_cursor = json.loads(cursor)["page"]["next_cursor"]
+            paths["load more (page 2)"] = f"/projects/{project}/traces?cursor={next_cursor}"
+            for label, path in paths.items():
+                print(f"{label}: {bench_ingest.latency(server.port, [str(path)], reps)}", flush=True)
+        finally:
+            server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=5000)
@@ -56,7 +105,12 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=5.0,
                         help="seconds to wait after ingesting (the writer indexes text for search while idle)")
     parser.add_argument("--db", default=None, help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--table", type=int, default=0, help="time the traces table with this many spans stored")
+    parser.add_argument("--reps", type=int, default=100, help="requests per --table measurement")
     args = parser.parse_args()
+    if args.table:
+        table_bench(args.table, args.reps)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or f"sqlite:///{tmp}/bench.db"
         port = free_port()

@@ -84,9 +84,17 @@ def serve(
         os.environ[f"SPYGLASS_{name.upper()}"] = str(value)
     err.print(f"Spyglass {__version__} on [bold]http://{settings.host}:{settings.port}[/] "
               f"(database: {settings.db_url})")
-    uvicorn.run("spyglass.server.main:app_from_env", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers if settings.workers > 1 else None, log_level=log_level,
-                timeout_graceful_shutdown=10)
+    options = {"host": settings.host, "port": settings.port, "log_level": log_level, "timeout_graceful_shutdown": 10}
+    if settings.workers > 1:  # each worker process builds its own app (and writer) from the environment
+        uvicorn.run("spyglass.server.main:app_from_env", factory=True, workers=settings.workers, **options)
+        return
+    from spyglass.server.app import create_app
+
+    try:
+        server_app = create_app(settings, migrated=True)
+    except ValueError as exc:
+        fail(str(exc))
+    uvicorn.run(server_app, **options)
 
 
 @db_app.command("upgrade")

@@ -16,6 +16,7 @@ from spyglass import __version__
 from spyglass.server.api import create_api_router
 from spyglass.server.api.responses import JSON
 from spyglass.server.compat import create_compat_router
+from spyglass.server.compat.langfuse.auth import key_table
 from spyglass.server.compat.otlp.grpc_server import start_grpc, stop_grpc
 from spyglass.server.errors import SpyglassError
 from spyglass.server.model.records import ingest_body
@@ -26,13 +27,15 @@ from spyglass.server.ui import create_ui_router, mount_static
 log = logging.getLogger("spyglass")
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: Store | None = None, *, migrated: bool = False) -> FastAPI:
+    """The app; `migrated=True` when the caller already applied the migrations (saves start-up time)."""
     settings = settings or Settings.from_env()
+    key_table(settings.langfuse_keys)  # a malformed key table fails at start, not on the first request
     store = store or Store(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store.open()
+        store.open(run_migrations=not migrated)
         grpc_server = None
         try:
             if settings.otlp_grpc:

@@ -25,6 +25,13 @@ class BadRequest(SpyglassError):
     status = 400
 
 
+class Unauthorized(SpyglassError):
+    status = 401
+
+    def __init__(self, message: str, realm: str = "spyglass") -> None:
+        super().__init__(message, headers={"WWW-Authenticate": f'Basic realm="{realm}"'})
+
+
 class NotFound(SpyglassError):
     status = 404
 

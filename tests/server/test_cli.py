@@ -86,3 +86,9 @@ def test_serve_creates_a_fresh_database_and_answers(tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_malformed_langfuse_key_table_fails_at_start(tmp_path):
+    result = run("serve", "--db", f"sqlite:///{tmp_path}/x.db", env={"SPYGLASS_LANGFUSE_KEYS": "no-equals-sign"})
+    assert result.returncode == 1
+    assert "SPYGLASS_LANGFUSE_KEYS entry 'no-equals-sign' is not public:secret=project" in result.stderr

@@ -35,9 +35,10 @@ class Store:
         self.writer = Writer(self.engine, self.statements, self.projects, max_items=settings.queue_max_items,
                              batch_max_items=settings.batch_max_items)
 
-    def open(self) -> None:
-        """Migrate, then start the writer."""
-        migrate.upgrade(self.engine)
+    def open(self, *, run_migrations: bool = True) -> None:
+        """Migrate (unless the caller already did), then start the writer."""
+        if run_migrations:
+            migrate.upgrade(self.engine)
         with self.engine.begin() as conn:
             ensure_default_workspace(conn, self.statements.workspace)
         self.writer.start()

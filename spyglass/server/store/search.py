@@ -27,8 +27,8 @@ Rows are written with pk = max(pk) + 1 (no AUTOINCREMENT), so deleting the newes
 their keys for reuse; `mark_stale` (which the writer calls for deletes as well as updates)
 keeps the watermark at or below the largest key present so that reused keys count as new.
 
-PostgreSQL: `pg_trgm` GIN indexes on the columns, `ILIKE` (which the index serves), rechecked
-with an ASCII-only fold so that non-ASCII case folding does not depend on the server's locale.
+PostgreSQL: `pg_trgm` GIN indexes on the columns, queried with LIKE, or with a regex that folds
+A-Z only (see `_postgres_contains`), so that folding never depends on the server's locale.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     column,
+    false,
     func,
     literal,
     literal_column,
@@ -55,6 +57,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
     union_all,
 )
 from sqlalchemy.dialects import sqlite
@@ -265,7 +268,12 @@ def match(table_name: str, column_name: str, needle: str, dialect_name: str) -> 
         candidates = _sqlite_candidates(table_name, column_name, fold(needle))
         return found if candidates is None else and_(candidates, found)
     if dialect_name == "postgresql":
-        return and_(col.is_not(None), ascii_like(col, needle, dialect_name))  # pg_trgm serves `~`
+        found = and_(col.is_not(None), ascii_like(col, needle, dialect_name))
+        if len(needle) >= 3:
+            return found  # pg_trgm serves LIKE and `~` from three characters on
+        # No trigram to look up: PostgreSQL would misjudge the search as rare and read every
+        # row. Inside CASE it counts as common, and the list reads rows in its own order.
+        return case((found, true()), else_=false())
     raise ValueError(f"text search: unsupported dialect {dialect_name!r}")
 
 
@@ -274,16 +282,28 @@ def ascii_like(col: ColumnElement[str], needle: str, dialect_name: str) -> Colum
     if dialect_name == "sqlite":
         return col.like(like_pattern(needle), escape="\\")  # SQLite's LIKE folds exactly ASCII
     if dialect_name == "postgresql":
-        return col.op("~")(bindparam(None, ascii_regex(needle), type_=Text(), unique=True))
+        return _postgres_contains(col, needle)
     raise ValueError(f"text search: unsupported dialect {dialect_name!r}")
 
 
-def ascii_regex(needle: str) -> str:
-    """A PostgreSQL regex for `needle` with A-Z/a-z matching either case, everything else literal.
+def _postgres_contains(col: ColumnElement[str], needle: str) -> ColumnElement[bool]:
+    """LIKE when the needle has no ASCII letter (nothing to fold), else a regex with [aA] classes.
 
     ILIKE would fold every script by the server's locale (and lower-cases each whole text
-    first, which is slow); translate() is slower still. pg_trgm indexes `~` as well.
+    first, which is slow); translate() is slower still. pg_trgm indexes both LIKE and `~`.
+    The pattern is inlined, not bound: the planner must see it to choose between the trigram
+    index (rare text) and the list's own index order (common text), while a prepared statement
+    would get one generic plan for every search.
     """
+    if not any(ch in string.ascii_letters for ch in needle):
+        pattern = bindparam(None, like_pattern(needle), type_=Text(), unique=True, literal_execute=True)
+        return col.like(pattern, escape="\\")
+    regex = bindparam(None, ascii_regex(needle), type_=Text(), unique=True, literal_execute=True)
+    return col.op("~")(regex)
+
+
+def ascii_regex(needle: str) -> str:
+    """A PostgreSQL regex for `needle` with A-Z/a-z matching either case, everything else literal."""
     parts = []
     for ch in needle:
         if ch in string.ascii_letters:

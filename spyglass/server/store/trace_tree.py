@@ -24,5 +24,10 @@ def span_skeletons(conn: Connection, trace_id: str, *, since_us: int | None = No
     if since_us is not None:
         query = query.where(s.updated_at > since_us)
     rows = conn.execute(query.order_by(s.start_time, s.pk))
-    return [[r.id, r.parent_span_id, r.name, r.type, r.start_time, r.end_time, r.model, r.total_tokens, r.cost,
-             bool(r.has_error)] for r in rows]
+    return [skeleton_row(r) for r in rows]
+
+
+def skeleton_row(r: Any) -> list[Any]:
+    """One row of SKELETON_COLUMNS as a list in SKELETON_FIELDS order."""
+    return [r.id, r.parent_span_id, r.name, r.type, r.start_time, r.end_time, r.model, r.total_tokens, r.cost,
+            bool(r.has_error)]

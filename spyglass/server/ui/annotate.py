@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from spyglass.server.api.annotations import remove_score
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import SpyglassError
 from spyglass.server.ingest.submit import write_items
 from spyglass.server.model.records import score_in
@@ -49,7 +49,7 @@ def _record(form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("", response_class=HTMLResponse)
-async def save_score(request: Request, store: Store = Depends(get_store)) -> Response:
+async def save_score(store: StoreDep, request: Request) -> Response:
     form = await read_form(request)
     error = None
     try:
@@ -68,7 +68,7 @@ async def save_score(request: Request, store: Store = Depends(get_store)) -> Res
 
 
 @router.post("/delete", response_class=HTMLResponse)
-async def delete_score(request: Request, store: Store = Depends(get_store)) -> Response:
+async def delete_score(store: StoreDep, request: Request) -> Response:
     form = await read_form(request)
     target, target_id = form.get("target", ""), form.get("target_id", "")
     error = None

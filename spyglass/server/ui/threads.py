@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.store import queries
-from spyglass.server.store.base import Store
 from spyglass.server.ui.chat import as_chat
+from spyglass.server.ui.errors import html_router
 from spyglass.server.ui.render import render, text_of
 
-router = APIRouter(include_in_schema=False)
+router = html_router()
 PAGE_SIZE = 50
 
 
 @router.get("/projects/{project}/threads", response_class=HTMLResponse)
-def threads_page(project: str, request: Request, cursor: str | None = None,
-                 store: Store = Depends(get_store)) -> Response:
+def threads_page(store: StoreDep, project: str, request: Request, cursor: str | None = None) -> Response:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         page = queries.list_threads(conn, project_id, project, limit=PAGE_SIZE, cursor=cursor)
@@ -35,7 +34,7 @@ def turn_text(payload: object, role: str) -> str:
 
 
 @router.get("/projects/{project}/threads/{thread_id}", response_class=HTMLResponse)
-def thread_page(project: str, thread_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
+def thread_page(store: StoreDep, project: str, thread_id: str, request: Request) -> Response:
     with store.read() as conn:
         project_id = store.project_id(conn, project)
         thread = queries.get_thread(conn, project_id, project, thread_id)

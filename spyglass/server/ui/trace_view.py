@@ -7,20 +7,22 @@ import gzip
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.store import queries
 from spyglass.server.store.base import Store
 from spyglass.server.store.projects import now_us
 from spyglass.server.store.trace_tree import SKELETON_FIELDS, span_skeletons
 from spyglass.server.ui.chat import as_chat, as_documents
+from spyglass.server.ui.errors import html_router
 from spyglass.server.ui.render import render
+from spyglass.server.ui.trace_lazy import lazy_doc
 
-router = APIRouter(include_in_schema=False)
-# Up to this many spans ride inside the page (one round trip); bigger traces fetch them after
-# the page has painted, so the header and pane show at once.
+router = html_router()
+# Up to this many spans ride inside the page (one round trip); bigger traces open lazily: the
+# first levels ride in the page and a span's children load when it is expanded (trace_lazy.py).
 INLINE_SPANS = 20_000
 GZIP_OVER = 64 * 1024
 
@@ -38,20 +40,22 @@ def script_json(value: Any) -> str:
 
 
 @router.get("/traces/{trace_id}", response_class=HTMLResponse)
-def trace_page(trace_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
+def trace_page(store: StoreDep, trace_id: str, request: Request) -> Response:
     with store.read() as conn:
         trace = queries.get_trace(conn, trace_id)
-    inline = skeleton_doc(store, trace_id) if trace["span_count"] <= INLINE_SPANS else None
+    selected = request.query_params.get("span", "")
+    if trace["span_count"] <= INLINE_SPANS:
+        doc = skeleton_doc(store, trace_id)
+    else:
+        doc = lazy_doc(store, trace, selected or None)
     return render(request, "trace.html", {
-        "trace": trace, "project": trace["project"], "tab": "traces",
-        "skeleton": script_json(inline) if inline is not None else None,
-        "selected": request.query_params.get("span", ""),
+        "trace": trace, "project": trace["project"], "tab": "traces", "skeleton": script_json(doc),
+        "selected": selected,
     })
 
 
 @router.get("/traces/{trace_id}/skeleton")
-def trace_skeleton(trace_id: str, request: Request, since: int | None = None,
-                   store: Store = Depends(get_store)) -> Response:
+def trace_skeleton(store: StoreDep, trace_id: str, request: Request, since: int | None = None) -> Response:
     body = orjson.dumps(skeleton_doc(store, trace_id, since))
     headers = {"Cache-Control": "no-store"}
     if len(body) > GZIP_OVER and "gzip" in request.headers.get("accept-encoding", ""):
@@ -70,14 +74,14 @@ def payload_views(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/traces/{trace_id}/detail", response_class=HTMLResponse)
-def trace_detail(trace_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
+def trace_detail(store: StoreDep, trace_id: str, request: Request) -> Response:
     with store.read() as conn:
         trace = queries.get_trace(conn, trace_id)
     return render(request, "_trace_detail.html", {"trace": trace, "views": payload_views(trace)})
 
 
 @router.get("/spans/{span_id}/detail", response_class=HTMLResponse)
-def span_detail(span_id: str, request: Request, store: Store = Depends(get_store)) -> Response:
+def span_detail(store: StoreDep, span_id: str, request: Request) -> Response:
     with store.read() as conn:
         span = queries.get_span(conn, span_id)
     return render(request, "_span_detail.html", {"span": span, "views": payload_views(span)})

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.store import stats
-from spyglass.server.store.base import Store
-from spyglass.server.ui import annotate, lists, threads, trace_view
+from spyglass.server.ui import annotate, errors, lists, threads, trace_lazy, trace_view
 from spyglass.server.ui.i18n import LANGUAGES
 from spyglass.server.ui.render import render
 
 router = APIRouter(include_in_schema=False)
-for _module in (lists, trace_view, threads, annotate):
+for _module in (lists, trace_view, trace_lazy, threads, annotate):
     router.include_router(_module.router)
 
 
 @router.get("/", response_class=HTMLResponse)
-def projects_page(request: Request, store: Store = Depends(get_store)) -> Response:
+def projects_page(store: StoreDep, request: Request) -> Response:
     with store.read() as conn:
         projects = stats.list_projects(conn, store.projects.workspace_id)
     return render(request, "projects.html", {"projects": projects})
@@ -35,3 +34,7 @@ def set_language(code: str, request: Request, next: str = "/") -> RedirectRespon
     if code in LANGUAGES:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")
     return response
+
+
+# Last: unknown paths under /projects/… and /ui/… answer an HTML 404 page.
+router.include_router(errors.fallback)

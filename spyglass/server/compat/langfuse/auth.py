@@ -13,14 +13,9 @@ import hmac
 
 from starlette.requests import Request
 
-from spyglass.server.errors import SpyglassError
+from spyglass.server.errors import Unauthorized
 
-
-class Unauthorized(SpyglassError):
-    status = 401
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": 'Basic realm="langfuse"'})
+REALM = "langfuse"
 
 
 @functools.lru_cache(maxsize=8)
@@ -39,13 +34,13 @@ def key_table(spec: str) -> dict[str, tuple[str, str]]:
 def credentials(request: Request) -> tuple[str, str]:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic" or not token:
-        raise Unauthorized("send the Langfuse public and secret key as HTTP Basic auth")
+        raise Unauthorized("send the Langfuse public and secret key as HTTP Basic auth", realm=REALM)
     try:
         public, colon, secret = base64.b64decode(token, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("the Basic auth token is not valid base64 of public_key:secret_key") from None
+        raise Unauthorized("the Basic auth token is not valid base64 of public_key:secret_key", realm=REALM) from None
     if not colon or not public:
-        raise Unauthorized("the Basic auth token must be public_key:secret_key")
+        raise Unauthorized("the Basic auth token must be public_key:secret_key", realm=REALM)
     return public, secret
 
 
@@ -57,5 +52,5 @@ def project_for(request: Request, spec: str) -> str:
         return public.strip()[:200]
     found = table.get(public)
     if found is None or not hmac.compare_digest(found[0].encode(), secret.encode()):
-        raise Unauthorized("unknown Langfuse public key or wrong secret key")
+        raise Unauthorized("unknown Langfuse public key or wrong secret key", realm=REALM)
     return found[1]
