@@ -90,21 +90,20 @@ def make_trace(start: datetime, rng: random.Random, ids: str = "uuid7") -> tuple
 
 
 def build_bodies(total_spans: int, per_request: int, project: str, seed: int = 7, ids: str = "uuid7") -> list[bytes]:
+    """Requests of exactly `per_request` spans (a trace may be split across requests, as
+    exporters do); each trace record travels with its first span."""
     rng = random.Random(seed)
     now = datetime.now(timezone.utc) - timedelta(days=7)
-    bodies, traces, spans = [], [], []
     step = timedelta(days=7) / max(total_spans // 6, 1)
-    i = 0
-    while i * 6 < total_spans:
+    items: list[tuple[dict | None, dict]] = []
+    for i in range((total_spans + 5) // 6):
         trace, trace_spans = make_trace(now + step * i, rng, ids)
-        traces.append(trace)
-        spans.extend(trace_spans)
-        i += 1
-        if len(spans) >= per_request:
-            bodies.append(orjson.dumps({"project": project, "traces": traces, "spans": spans}))
-            traces, spans = [], []
-    if spans:
-        bodies.append(orjson.dumps({"project": project, "traces": traces, "spans": spans}))
+        items.extend((trace if n == 0 else None, span) for n, span in enumerate(trace_spans))
+    bodies = []
+    for i in range(0, len(items), per_request):
+        chunk = items[i:i + per_request]
+        bodies.append(orjson.dumps({"project": project, "traces": [t for t, _ in chunk if t is not None],
+                                    "spans": [span for _, span in chunk]}))
     return bodies
 
 
