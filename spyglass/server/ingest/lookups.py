@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from spyglass.server.ingest.rows import SpanState
 from spyglass.server.model.convert import load_json
 from spyglass.server.store import tables as t
+from spyglass.server.store.statements import raw_cursor
 
 CHUNK = 2000
 
@@ -20,20 +21,37 @@ def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
-TRACE_FACT_COLUMNS = (t.trace.c.id, t.trace.c.pk, t.trace.c.project_id, t.trace.c.start_time, t.trace.c.end_time,
-                      t.trace.c.duration, t.trace.c.error.is_not(None).label("has_error"),
-                      t.trace.c.error_span_count, t.trace.c.thread_id)
 SPAN_STATE_COLUMNS = (t.span.c.id, t.span.c.pk, t.span.c.project_id, t.span.c.trace_id, t.span.c.start_time,
                       t.span.c.type, t.span.c.model, t.span.c.provider, t.span.c.prompt_tokens,
                       t.span.c.completion_tokens, t.span.c.total_tokens, t.span.c.usage, t.span.c.cost,
                       t.span.c.error.is_not(None).label("has_error"))
 
 
-def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for part in chunks(existing_ids(conn, "trace", list(ids))):
-        for row in conn.execute(select(*TRACE_FACT_COLUMNS).where(t.trace.c.id.in_(part))):
-            found[row.id] = row
+class TraceRow(NamedTuple):
+    id: str
+    pk: int
+    project_id: str
+    start_time: int | None
+    end_time: int | None
+    duration: int | None
+    has_error: bool
+    error_span_count: int
+    thread_id: str | None
+
+
+TRACE_ROW_SQL = ("SELECT id, pk, project_id, start_time, end_time, duration, error IS NOT NULL, error_span_count, "
+                 "thread_id FROM trace WHERE id IN ({marks})")
+
+
+def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, TraceRow]:
+    """The stored state of the traces among `ids` (the writer's hot path, so plain SQL)."""
+    found: dict[str, TraceRow] = {}
+    cursor = raw_cursor(conn)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    for part in chunks(list(ids)):
+        cursor.execute(TRACE_ROW_SQL.format(marks=", ".join([mark] * len(part))), tuple(part))
+        for row in cursor.fetchall():
+            found[row[0]] = TraceRow(*row[:6], bool(row[6]), *row[7:])
     return found
 
 
@@ -51,9 +69,11 @@ def select_spans(conn: Connection, where: Any) -> dict[str, tuple[int, SpanState
 def existing_ids(conn: Connection, table: str, ids: list[str]) -> list[str]:
     """Which of `ids` are stored: answered from the unique index alone, without reading rows."""
     found: list[str] = []
+    cursor = raw_cursor(conn)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for part in chunks(ids):
-        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(part))
-        found.extend(r[0] for r in conn.exec_driver_sql(f"SELECT id FROM {table} WHERE id IN ({marks})", tuple(part)))
+        cursor.execute(f"SELECT id FROM {table} WHERE id IN ({', '.join([mark] * len(part))})", tuple(part))
+        found.extend(r[0] for r in cursor.fetchall())
     return found
 
 
