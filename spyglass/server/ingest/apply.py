@@ -252,6 +252,9 @@ class GroupWriter:
                 self.stale["span"].append(pk)
             self._forget_scores("span", list(spans))
             self._forget_scores("trace", part)
+            # A deleted row's key may be reused by the next insert: the search index must
+            # not take the new row for the old, already indexed one.
+            self.stale["trace"].extend(row.pk for row in select_traces(self.conn, part).values())
             self.conn.execute(delete(t.span).where(t.span.c.trace_id.in_(part)))
             self.conn.execute(delete(t.trace).where(t.trace.c.id.in_(part)))
 

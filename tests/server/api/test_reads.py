@@ -216,3 +216,19 @@ def test_filter_errors_point_at_the_column(client):
     body = response.json()
     assert body["error"].startswith("filter: ")
     assert body["detail"]["field"] == "filter" and body["detail"]["position"] == 16
+
+
+def test_search_finds_a_trace_written_after_the_newest_was_deleted(client):
+    store = client.app.state.store
+    old = trace(input={"q": "alpha"})
+    ingest(client, traces=[old])
+    with store.engine.begin() as conn:  # index everything written so far
+        from spyglass.server.store import search
+
+        while search.catch_up(conn, 1000):
+            pass
+    assert client.delete(f"/api/v1/traces/{old['id']}").status_code == 204
+    new = trace(input={"q": "bravo"})
+    ingest(client, traces=[new])
+    found = client.get("/api/v1/traces", params={"project": "demo", "filter": 'input ~ "bravo"'}).json()["items"]
+    assert [x["id"] for x in found] == [new["id"]]
