@@ -94,7 +94,10 @@ def main() -> int:
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     client = venv(a.work / "client", "opentelemetry-proto", "aiohttp")
-    venv(a.work / "spyglass", str(REPO))
+    spyglass = venv(a.work / "spyglass", str(REPO))
+    # The checkout changes between runs: always measure the current code.
+    subprocess.run([str(spyglass), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],
+                   check=True)
     venv(a.work / "phoenix", "arize-phoenix")
     sizes = (installed_mb(a.work / "spyglass"), installed_mb(a.work / "phoenix"))
     spy = run("spyglass", client, a.work / "spyglass.json", a.reps, spyglass_args(a.work / "spyglass"))

@@ -123,6 +123,8 @@ def first_levels(shape: Shape, levels: int, limit: int, selected: str | None = N
         for parent in frontier:
             kids = shape.children.get(parent, [])
             if len(ids) + len(kids) > limit:
+                if parent is None:  # more top-level spans than the limit: the first ones
+                    ids.extend(kids[:limit])
                 return _with_path(shape, ids, expanded, selected)
             ids.extend(kids)
             if parent is not None:

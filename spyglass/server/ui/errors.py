@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -30,7 +31,7 @@ class HtmlErrorRoute(APIRoute):
     """Routes that answer HTML (response_class=HTMLResponse) turn store errors into an error page;
     JSON routes of the UI (tree skeletons, children) keep the API's JSON errors."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         if self.response_class is not HTMLResponse:
             return handler

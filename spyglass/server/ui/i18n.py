@@ -33,6 +33,10 @@ ZH: dict[str, str] = {
     "Keyboard: j/k move, Enter opens, Esc closes": "键盘：j/k 移动，Enter 打开，Esc 关闭",
     "Loading spans…": "正在加载跨度…", "Source": "来源", "Provider": "提供方", "no value": "无",
     "Trace details": "追踪详情", "Prompt": "提示", "Completion": "补全",
+    "Columns": "列", "Select": "选择", "Select all on this page": "全选本页", "selected": "项已选",
+    "Tag": "标签", "Add tag": "添加标签", "Delete": "删除", "Confirm delete": "确认删除",
+    "Clear selection": "取消选择", "Back to projects": "返回项目列表", "Not found": "未找到",
+    "Bad request": "请求有误", "Conflict": "冲突", "Busy": "服务繁忙", "more": "更多",
 }
 
 

@@ -4,6 +4,7 @@ and a detail pane whose payloads load only when a span is opened."""
 from __future__ import annotations
 
 import gzip
+import os
 from typing import Any
 
 import orjson
@@ -23,7 +24,8 @@ from spyglass.server.ui.trace_lazy import lazy_doc
 router = html_router()
 # Up to this many spans ride inside the page (one round trip); bigger traces open lazily: the
 # first levels ride in the page and a span's children load when it is expanded (trace_lazy.py).
-INLINE_SPANS = 20_000
+# SPYGLASS_UI_INLINE_SPANS changes the limit (tests use a small one to take the lazy path).
+INLINE_SPANS = int(os.environ.get("SPYGLASS_UI_INLINE_SPANS", "20000"))
 GZIP_OVER = 64 * 1024
 
 

@@ -120,7 +120,7 @@ def test_trace_view_annotation_theme_language(server, page):
     page.select_option("#lang-select", "zh-CN")
     expect(page.locator(".crumbs")).to_contain_text("项目")
     page.goto(f"{server}/projects/{AGENT_PROJECT}/traces")
-    expect(page.locator("table.traces th").first).to_contain_text("名称")
+    expect(page.locator("table.traces th.col-name")).to_contain_text("名称")
     shot(page, "traces-zh-dark")
 
 

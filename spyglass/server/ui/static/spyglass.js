@@ -117,7 +117,7 @@
   }
   function onRowClick(ev) {
     const row = ev.target.closest(".nav-rows [data-href]");
-    if (!row || ev.target.closest("a, button, input, select, summary, form")) return;
+    if (!row || ev.target.closest("a, button, input, select, summary, form, label, td.pick")) return;
     location.href = row.dataset.href;
   }
 

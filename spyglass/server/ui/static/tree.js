@@ -1,8 +1,10 @@
 /* Trace view: span tree and waterfall in one virtual list. Rows come from payload-free span
-   skeletons; only the rows in view are in the DOM; a span's payload loads when it is opened. */
+   skeletons; only the rows in view are in the DOM; a span's payload loads when it is opened.
+   Big traces come lazily (doc.lazy): the first levels, then a span's children when it is
+   expanded (/traces/{id}/children), and search runs on the server (/traces/{id}/search). */
 "use strict";
 (function () {
-  const ROW_H = 26, OVERSCAN = 20, OPEN_ALL_UNDER = 2000, LIVE_MS = 2000;
+  const ROW_H = 26, OVERSCAN = 20, OPEN_ALL_UNDER = 2000, LIVE_MS = 2000, SEARCH_MS = 250;
 
   function fmtDur(us) {
     if (us == null) return "…";
@@ -30,7 +32,12 @@
       window.addEventListener("resize", () => this.schedule());
       document.querySelectorAll("[data-tree]").forEach((b) => b.addEventListener("click", () => this.openAll(b.dataset.tree === "expand")));
       const search = document.getElementById("span-search");
-      if (search) search.addEventListener("input", () => { this.query = search.value.trim().toLowerCase(); this.rebuild(); });
+      if (search) search.addEventListener("input", () => {
+        this.query = search.value.trim().toLowerCase();
+        if (!this.lazy) { this.rebuild(); return; }
+        clearTimeout(this.searchTimer);
+        this.searchTimer = setTimeout(() => this.searchServer(this.query), SEARCH_MS);
+      });
       const inline = document.getElementById("skeleton");
       if (inline) this.load(JSON.parse(inline.textContent));
       else { this.spacer.textContent = el.dataset.loading; this.fetch(null); }
@@ -41,16 +48,26 @@
       return window.fetch(url).then((r) => r.json()).then((doc) => this.load(doc));
     }
 
-    load(doc) {
+    nodesOf(doc, into) {
       const f = {}; doc.fields.forEach((name, i) => { f[name] = i; });
-      const fresh = this.nodes.size === 0;
+      const out = [];
       for (const r of doc.rows) {
-        const old = this.nodes.get(r[f.id]);
-        const node = Object.assign(old || {children: [], open: true}, {
+        const old = into.get(r[f.id]);
+        const node = Object.assign(old || {children: [], open: !this.lazy}, {
           id: r[f.id], parent: r[f.parent], name: r[f.name], type: r[f.type], s: r[f.start_us], e: r[f.end_us],
           model: r[f.model], tokens: r[f.tokens], cost: r[f.cost], err: r[f.error]});
-        this.nodes.set(node.id, node);
+        if (f.kids != null) Object.assign(node, {kids: r[f.kids], errBelow: r[f.err_below], depth: r[f.depth]});
+        into.set(node.id, node); out.push(node);
       }
+      return out;
+    }
+
+    load(doc) {
+      const fresh = this.nodes.size === 0;
+      if (fresh && doc.lazy) { this.lazy = true; this.total = doc.total; this.t0 = doc.t0 || 0; this.span = Math.max(1, (doc.t1 || 0) - this.t0); }
+      if (this.lazy && !doc.lazy) { this.mergeLive(doc); this.live(doc); return; }
+      this.nodesOf(doc, this.nodes);
+      for (const id of doc.expanded || []) { const n = this.nodes.get(id); if (n) Object.assign(n, {loaded: true, open: true}); }
       this.link(fresh);
       this.rebuild();
       if (fresh) this.firstPaint();
@@ -58,6 +75,7 @@
     }
 
     link(fresh) {
+      if (this.lazy) { this.linkLazy(); return; }
       this.roots = [];
       for (const n of this.nodes.values()) { n.children = []; n.errBelow = false; }
       for (const n of this.nodes.values()) {
@@ -78,9 +96,63 @@
       this.drawAxis();
     }
 
+    linkLazy() {
+      this.roots = [];
+      for (const n of this.nodes.values()) n.children = [];
+      for (const n of this.nodes.values()) {
+        const p = n.parent && this.nodes.get(n.parent);
+        (p ? p.children : this.roots).push(n);
+      }
+      const byStart = (a, b) => (a.s || 0) - (b.s || 0);
+      this.roots.sort(byStart);
+      for (const n of this.nodes.values()) n.children.sort(byStart);
+      this.drawAxis();
+    }
+
+    mergeLive(doc) {  // a running big trace: update what is loaded, add spans under loaded parents
+      const f = {}; doc.fields.forEach((name, i) => { f[name] = i; });
+      const rows = doc.rows.filter((r) => {
+        if (this.nodes.has(r[f.id])) return true;
+        this.seenLive = this.seenLive || new Set();
+        if (this.seenLive.has(r[f.id])) return false;  // counted already, its parent is not loaded
+        this.seenLive.add(r[f.id]); this.total += 1;
+        const parent = this.nodes.get(r[f.parent]);
+        if (parent) parent.kids = (parent.kids || 0) + 1;
+        return !r[f.parent] || (parent && parent.loaded);
+      });
+      for (const n of this.nodesOf({fields: doc.fields, rows: rows}, this.nodes)) {
+        if (n.depth == null) { const p = this.nodes.get(n.parent); Object.assign(n, {depth: p ? p.depth + 1 : 0, kids: 0}); }
+      }
+      this.linkLazy(); this.rebuild();
+    }
+
+    expand(n, more) {  // fetch (the next chunk of) a node's children
+      if (n.fetching) return;
+      n.fetching = true; this.draw();
+      const url = "/traces/" + encodeURIComponent(this.traceId) + "/children?parent=" + encodeURIComponent(n.id) + (more ? "&offset=" + n.children.length : "");
+      return window.fetch(url).then((r) => r.json()).then((doc) => {
+        this.nodesOf(doc, this.nodes);
+        Object.assign(n, {loaded: true, open: true, fetching: false, kids: doc.kids});
+        this.linkLazy(); this.rebuild();
+      }).catch(() => { n.fetching = false; this.draw(); });
+    }
+
+    searchServer(q) {
+      if (!q) { this.found = null; this.rebuild(); return; }
+      const url = "/traces/" + encodeURIComponent(this.traceId) + "/search?q=" + encodeURIComponent(q);
+      window.fetch(url).then((r) => r.json()).then((doc) => {
+        if (doc.q.trim().toLowerCase() !== this.query) return;  // a newer search is on its way
+        const found = new Map(); this.nodesOf(doc, found);
+        this.found = Array.from(found.values());
+        this.rebuild();
+      });
+    }
+
     rebuild() {
       const out = [];
-      if (this.query) {
+      if (this.lazy && this.query) {
+        out.push(...(this.found || []));
+      } else if (this.query) {
         const keep = new Set();
         for (const n of this.nodes.values()) {
           if ((n.name || "").toLowerCase().includes(this.query) || (n.model || "").toLowerCase().includes(this.query)) {
@@ -93,7 +165,9 @@
         const stack = this.roots.slice().reverse();
         while (stack.length) {
           const n = stack.pop(); out.push(n);
-          if (n.open) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+          if (!n.open) continue;
+          if (this.lazy && n.kids > n.children.length) stack.push({more: n, id: "more:" + n.id, depth: n.depth + 1});
+          for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
         }
       }
       this.visible = out;
@@ -114,10 +188,18 @@
     }
 
     row(n, i) {
+      if (n.more) {
+        const p = n.more, label = p.fetching ? "…" : "… " + num.format(p.kids - p.children.length) + " more";
+        return '<div class="row more-row" style="top:' + i * ROW_H + 'px"><div class="cell-name" style="padding-left:' + (n.depth * 14 + 22) + 'px">' +
+          '<button type="button" class="ghost small" data-more="' + esc(p.id) + '">' + label + "</button></div></div>";
+      }
       const left = n.s == null ? 0 : ((n.s - this.t0) / this.span) * 100;
       const dur = n.s != null && n.e != null ? n.e - n.s : null;
       const width = dur == null ? 100 - left : Math.max(0.2, (dur / this.span) * 100);
-      const caret = n.children.length ? '<button type="button" class="caret" data-toggle="' + esc(n.id) + '">' + (n.open || this.query ? "▾" : "▸") + "</button>" : '<span class="caret"></span>';
+      const lazyKids = this.lazy && n.kids > 0 && !n.loaded && !this.query;
+      const caret = n.children.length || lazyKids ? '<button type="button" class="caret" data-toggle="' + esc(n.id) + '"' +
+        (lazyKids ? " data-lazy" : "") + (n.fetching ? " data-loading" : "") + (this.lazy && n.kids ? ' title="' + num.format(n.kids) + '"' : "") + ">" +
+        (n.fetching ? "…" : n.open || this.query ? "▾" : "▸") + "</button>" : '<span class="caret"></span>';
       const meta = [fmtDur(dur)];
       if (n.tokens) meta.push(num.format(n.tokens) + " tok");
       if (n.cost != null) meta.push("$" + n.cost.toFixed(4));
@@ -137,7 +219,13 @@
 
     onClick(ev) {
       const toggle = ev.target.closest("[data-toggle]");
-      if (toggle) { const n = this.nodes.get(toggle.dataset.toggle); n.open = !n.open; this.rebuild(); return; }
+      if (toggle) {
+        const n = this.nodes.get(toggle.dataset.toggle);
+        if (this.lazy && !n.loaded && n.kids) { this.expand(n, false); return; }
+        n.open = !n.open; this.rebuild(); return;
+      }
+      const more = ev.target.closest("[data-more]");
+      if (more) { this.expand(this.nodes.get(more.dataset.more), true); return; }
       const row = ev.target.closest(".row");
       if (row) this.select(row.dataset.id);
     }
@@ -153,7 +241,8 @@
     step(delta) {
       if (!this.visible.length) return;
       let i = this.visible.findIndex((n) => n.id === this.selected);
-      i = Math.max(0, Math.min(this.visible.length - 1, i + delta));
+      do { i = Math.max(0, Math.min(this.visible.length - 1, i + delta)); } while (this.visible[i].more && i > 0 && i < this.visible.length - 1);
+      if (this.visible[i].more) return;
       const top = i * ROW_H;
       if (top < this.el.scrollTop) this.el.scrollTop = top;
       else if (top + ROW_H > this.el.scrollTop + this.el.clientHeight) this.el.scrollTop = top + ROW_H - this.el.clientHeight;
@@ -169,7 +258,7 @@
       this.draw();
     }
 
-    openAll(open) { for (const n of this.nodes.values()) n.open = open; this.rebuild(); }
+    openAll(open) { for (const n of this.nodes.values()) n.open = open && (!this.lazy || !!n.loaded); this.rebuild(); }
 
     firstPaint() {
       if (this.selected) {  // a permalink to a span: open its ancestors and scroll to it
@@ -179,7 +268,7 @@
         if (i >= 0) this.el.scrollTop = Math.max(0, i * ROW_H - this.el.clientHeight / 2);
       }
       performance.mark("spyglass:tree-ready");
-      document.body.dataset.treeReady = String(this.nodes.size);
+      document.body.dataset.treeReady = String(this.lazy ? this.total : this.nodes.size);
     }
 
     live(doc) {
