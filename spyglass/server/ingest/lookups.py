@@ -28,8 +28,11 @@ SPAN_STATE_COLUMNS = (t.span.c.id, t.span.c.pk, t.span.c.project_id, t.span.c.tr
 
 
 class TraceRow(NamedTuple):
+    """The columns of a trace that rollups and threads depend on (`pk` is None for a trace
+    this group creates: its state is known without reading it back)."""
+
     id: str
-    pk: int
+    pk: int | None
     project_id: str
     start_time: int | None
     end_time: int | None

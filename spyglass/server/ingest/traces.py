@@ -6,25 +6,13 @@ itself. Only traces that existed before (or appear twice in the group) are read 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+from spyglass.server.ingest.lookups import TraceRow
 from spyglass.server.ingest.prepare import TraceTotals
 
 TOTAL_COLUMNS = ("span_count", "error_span_count", "prompt_tokens", "completion_tokens", "total_tokens")
 OWN_FIELDS = ("name", "end_time", "input", "output", "metadata", "tags", "thread_id", "user_id", "error")
-
-
-class TraceState(NamedTuple):
-    """The columns of a trace that rollups and threads depend on (as select_traces reads them)."""
-
-    id: str
-    project_id: str
-    start_time: int | None
-    end_time: int | None
-    duration: int | None
-    has_error: bool
-    error_span_count: int
-    thread_id: str | None
 
 
 def _blank(trace_id: str, project_id: str, now: int) -> dict[str, Any]:
@@ -40,14 +28,15 @@ def _with_totals(row: dict[str, Any], totals: TraceTotals | None) -> dict[str, A
     return row
 
 
-def _state(row: dict[str, Any]) -> TraceState:
+def _state(row: dict[str, Any]) -> TraceRow:
     start, end = row["start_time"], row["end_time"]
-    return TraceState(row["id"], row["project_id"], start, end, None if start is None or end is None else end - start,
-                      row["error"] is not None, row["error_span_count"], row["thread_id"])
+    return TraceRow(row["id"], None, row["project_id"], start, end,
+                    None if start is None or end is None else end - start, row["error"] is not None,
+                    row["error_span_count"], row["thread_id"])
 
 
 def combine(own_rows: list[dict[str, Any]], totals: dict[str, TraceTotals], existing: set[str], now: int
-            ) -> tuple[list[dict[str, Any]], dict[str, TraceState], set[str]]:
+            ) -> tuple[list[dict[str, Any]], dict[str, TraceRow], set[str]]:
     """Rows to upsert, the state of each new trace, and the ids whose state must be read back."""
     by_id: dict[str, list[dict[str, Any]]] = {}
     for row in own_rows:
@@ -55,7 +44,7 @@ def combine(own_rows: list[dict[str, Any]], totals: dict[str, TraceTotals], exis
     for trace_id, tot in totals.items():
         by_id.setdefault(trace_id, [_blank(trace_id, tot.project_id, now)])
     rows: list[dict[str, Any]] = []
-    states: dict[str, TraceState] = {}
+    states: dict[str, TraceRow] = {}
     read_back: set[str] = set()
     for trace_id, group in by_id.items():
         tot = totals.get(trace_id)
