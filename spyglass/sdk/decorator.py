@@ -13,7 +13,7 @@ from typing import Any, Callable, TypeVar, overload
 
 from ._errors import logger, report_internal_error
 from .context import CURRENT, end_span, start_span
-from .records import SPAN_TYPES, ArgSpec, ArgsInput, Chunks, SpanData
+from .records import SPAN_TYPES, ArgsInput, ArgSpec, Chunks, SpanData
 from .state import ENABLED, STATE, resolve
 
 F = TypeVar("F", bound=Callable[..., Any])

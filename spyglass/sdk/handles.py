@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from ._errors import internal_errors
 from . import ids
+from ._errors import internal_errors
 from .context import CURRENT, end_span, submit_score
 from .records import SPAN_TYPES, ScoreData, SpanData, TraceData
 from .updates import update_span, update_trace

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import NotFound
 from spyglass.server.ingest.apply import DeleteScore
 from spyglass.server.model.records import TargetType
@@ -25,10 +25,9 @@ async def remove_score(store: Store, target: str, target_id: str, name: str, aut
 
 
 @router.delete("", status_code=204, summary="Delete one feedback score (key: target, target_id, name, author)")
-async def delete_one(target: Annotated[TargetType, Query(description="trace, span or thread")],
+async def delete_one(store: StoreDep, target: Annotated[TargetType, Query(description="trace, span or thread")],
                target_id: Annotated[str, Query(description="Id of the trace or span, or the thread id")],
                name: Annotated[str, Query(description="Score name")],
-               author: Annotated[str | None, Query(description="Author; omit for scores without one")] = None,
-               store: Store = Depends(get_store)) -> Response:
+               author: Annotated[str | None, Query(description="Author; omit for scores without one")] = None) -> Response:
     await remove_score(store, target, target_id, name, author)
     return Response(status_code=204)

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from spyglass import __version__
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
 from spyglass.server.compat.langfuse.auth import project_for
 from spyglass.server.compat.otlp.http import error_response, receive
 from spyglass.server.errors import SpyglassError
-from spyglass.server.store.base import Store
 
 router = APIRouter(prefix="/api/public", tags=["langfuse"])
 
 
 @router.post("/otel/v1/traces", summary="Langfuse SDK trace export (OTLP/HTTP); see docs/otlp.md")
-async def otel_traces(request: Request, store: Store = Depends(get_store)) -> Response:
+async def otel_traces(store: StoreDep, request: Request) -> Response:
     try:
         project = project_for(request, store.settings.langfuse_keys)
     except SpyglassError as exc:
@@ -27,7 +26,7 @@ async def otel_traces(request: Request, store: Store = Depends(get_store)) -> Re
 
 
 @router.get("/projects", summary="The project the Langfuse keys write to (the SDK's auth_check)")
-def projects(request: Request, store: Store = Depends(get_store)) -> dict[str, Any]:
+def projects(store: StoreDep, request: Request) -> dict[str, Any]:
     project = project_for(request, store.settings.langfuse_keys)
     return {"data": [{"id": project, "name": project, "metadata": {},
                       "organization": {"id": "spyglass", "name": "Spyglass"}}]}

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTracePartialSuccess, ExportTraceServiceResponse,
+    ExportTracePartialSuccess,
+    ExportTraceServiceResponse,
 )
 
 from spyglass.server.api.body import read_body
-from spyglass.server.api.deps import get_store
+from spyglass.server.api.deps import StoreDep
+from spyglass.server.api.responses import JSON
 from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
 from spyglass.server.compat.otlp.service import ExportResult, export
 from spyglass.server.errors import SpyglassError
 from spyglass.server.store.base import Store
-from spyglass.server.api.responses import JSON
 
 router = APIRouter(tags=["otlp"])
 
@@ -81,5 +82,5 @@ def header_project(request: Request) -> str | None:
 
 
 @router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON); see docs/otlp.md")
-async def traces(request: Request, store: Store = Depends(get_store)) -> Response:
+async def traces(store: StoreDep, request: Request) -> Response:
     return await receive(request, store, header_project(request))

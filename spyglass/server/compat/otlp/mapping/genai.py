@@ -7,7 +7,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from spyglass.server.compat.otlp.mapping.common import (
-    Entry, Found, as_list, indexed, json_or_text, kind_of, llm_output, message, thread_id, to_int, to_str, tool_call,
+    Entry,
+    Found,
+    as_list,
+    indexed,
+    json_or_text,
+    kind_of,
+    llm_output,
+    message,
+    thread_id,
+    to_int,
+    to_str,
+    tool_call,
 )
 
 if TYPE_CHECKING:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from spyglass.server.compat.otlp.mapping.common import (
-    Entry, Found, json_dict, json_or_text, kind_of, thread_id, to_float, to_int, to_str, to_tags,
+    Entry,
+    Found,
+    json_dict,
+    json_or_text,
+    kind_of,
+    thread_id,
+    to_float,
+    to_int,
+    to_str,
+    to_tags,
 )
 
 if TYPE_CHECKING:

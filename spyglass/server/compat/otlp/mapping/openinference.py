@@ -6,8 +6,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from spyglass.server.compat.otlp.mapping.common import (
-    Entry, Found, indexed, json_dict, json_or_text, kind_of, llm_output, message, thread_id, to_float, to_int,
-    to_str, to_tags, tool_call,
+    Entry,
+    Found,
+    indexed,
+    json_dict,
+    json_or_text,
+    kind_of,
+    llm_output,
+    message,
+    thread_id,
+    to_float,
+    to_int,
+    to_str,
+    to_tags,
+    tool_call,
 )
 
 if TYPE_CHECKING:
