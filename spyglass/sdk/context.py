@@ -27,15 +27,7 @@ def current_span() -> SpanData | None:
 
 def start_span(name: str, type: str, project: str | None = None) -> SpanData:
     """A new span under the current one, or the root of a new trace."""
-    parent = CURRENT.get()
-    now = ids.now_ns()
-    if parent is None:
-        trace = TraceData(ids.new_id(now), project or STATE.project, now, STATE.sink)
-        trace.name = name
-        span = SpanData(ids.new_id(now), trace, None, name, type, now)
-        trace.root = span
-        return span
-    return SpanData(ids.new_id(now), parent.trace, parent.id, name, type, now)
+    return start_span_under(CURRENT.get(), name, type, project)
 
 
 def start_span_under(parent: SpanData | None, name: str, type: str, project: str | None = None) -> SpanData:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, delete, select, tuple_
 from sqlalchemy.engine import Connection
 
 from spyglass.server.ingest.lookups import chunks, select_spans, select_spans_by_id, select_traces, traces_of_spans
-from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals
+from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals, totals_for
 from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.ingest.rows import SpanState, merge, trace_facts
 from spyglass.server.ingest.traces import combine
@@ -104,11 +104,6 @@ class GroupWriter:
         for table_name, pks in self.stale.items():
             search.mark_stale(self.conn, table_name, pks)
 
-    def _totals(self, trace_id: str, project_id: str) -> TraceTotals:
-        if trace_id not in self.totals:
-            self.totals[trace_id] = TraceTotals(project_id)
-        return self.totals[trace_id]
-
     def _write_spans(self, ingests: list[Ingest]) -> None:
         """Insert every span; only spans already stored (or repeated in the group) need merging."""
         ids = list({sid["id"] for w in ingests for sid in w.span_records})
@@ -118,7 +113,7 @@ class GroupWriter:
         for work in ingests:
             self.rollups.merge(work.rollups)
             for trace_id, totals in work.totals.items():
-                self._totals(trace_id, totals.project_id).merge(totals)
+                totals_for(self.totals, trace_id, totals.project_id).merge(totals)
             for i, (rec, given) in enumerate(zip(work.span_records, work.span_states, strict=True)):
                 span_id = rec["id"]
                 prev = latest.get(span_id)
@@ -238,7 +233,7 @@ class GroupWriter:
         found = select_spans_by_id(self.conn, ids)
         for _span_id, (pk, state) in found.items():
             self.rollups.span(state.facts(), -1)
-            self._totals(state.trace_id, state.project_id).add(state, -1)
+            add_totals(self.totals, state, -1)
             self.stale["span"].append(pk)
         self._forget_scores("span", list(found))
         for part in chunks(list(found)):

@@ -16,6 +16,11 @@ from spyglass.server.store.statements import raw_cursor
 CHUNK = 2000
 
 
+def _marks(conn: Connection, count: int) -> str:
+    """`count` parameter placeholders in the driver's style, for an IN list."""
+    return ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * count)
+
+
 def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -50,9 +55,8 @@ def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, TraceRow]:
     """The stored state of the traces among `ids` (the writer's hot path, so plain SQL)."""
     found: dict[str, TraceRow] = {}
     cursor = raw_cursor(conn)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for part in chunks(list(ids)):
-        cursor.execute(TRACE_ROW_SQL.format(marks=", ".join([mark] * len(part))), tuple(part))
+        cursor.execute(TRACE_ROW_SQL.format(marks=_marks(conn, len(part))), tuple(part))
         for row in cursor.fetchall():
             found[row[0]] = TraceRow(*row[:6], bool(row[6]), *row[7:])
     return found
@@ -73,9 +77,8 @@ def existing_ids(conn: Connection, table: str, ids: list[str]) -> list[str]:
     """Which of `ids` are stored: answered from the unique index alone, without reading rows."""
     found: list[str] = []
     cursor = raw_cursor(conn)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for part in chunks(ids):
-        cursor.execute(f"SELECT id FROM {table} WHERE id IN ({', '.join([mark] * len(part))})", tuple(part))
+        cursor.execute(f"SELECT id FROM {table} WHERE id IN ({_marks(conn, len(part))})", tuple(part))
         found.extend(r[0] for r in cursor.fetchall())
     return found
 

@@ -53,11 +53,15 @@ class TraceTotals:
             self.start_time = other.start_time if self.start_time is None else min(self.start_time, other.start_time)
 
 
-def add_totals(totals: dict[str, TraceTotals], state: SpanState, sign: int) -> None:
-    found = totals.get(state.trace_id)
+def totals_for(totals: dict[str, TraceTotals], trace_id: str, project_id: str) -> TraceTotals:
+    found = totals.get(trace_id)
     if found is None:
-        found = totals[state.trace_id] = TraceTotals(state.project_id)
-    found.add(state, sign)
+        found = totals[trace_id] = TraceTotals(project_id)
+    return found
+
+
+def add_totals(totals: dict[str, TraceTotals], state: SpanState, sign: int) -> None:
+    totals_for(totals, state.trace_id, state.project_id).add(state, sign)
 
 
 @dataclass

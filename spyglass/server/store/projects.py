@@ -24,8 +24,7 @@ def ensure_default_workspace(conn: Connection, insert_ignore: Prepared) -> None:
 
 
 class ProjectCache:
-    """Project ids by name for one workspace. Ids never change, so entries never go stale;
-    a deleted project is dropped from the cache by `forget`."""
+    """Project ids by name for one workspace. Ids never change, so entries never go stale."""
 
     def __init__(self, insert_ignore: Prepared, workspace_id: str = DEFAULT_WORKSPACE_ID) -> None:
         self.workspace_id = workspace_id
@@ -58,10 +57,6 @@ class ProjectCache:
         p = t.project.c
         # Not cached until the transaction commits: a rollback would leave a dangling id.
         return str(conn.execute(select(p.id).where(p.workspace_id == self.workspace_id, p.name == name)).scalar())
-
-    def forget(self, name: str) -> None:
-        with self._lock:
-            self._ids.pop(name, None)
 
     def clear(self) -> None:
         """After a rollback: ids cached during it may not exist."""
