@@ -5,11 +5,11 @@
 
 from fastapi import APIRouter
 
-from spyglass.server.api import annotations, bulk, health, ingest, projects, spans, threads, traces
+from spyglass.server.api import annotations, bulk, health, projects, spans, threads, traces
 
 
 def create_api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, ingest, projects, bulk, traces, spans, threads, annotations):
+    for module in (health, projects, bulk, traces, spans, threads, annotations):
         router.include_router(module.router)
     return router

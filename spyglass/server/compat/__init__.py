@@ -5,11 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from spyglass.server.compat.langfuse.routes import router as langfuse_router
-from spyglass.server.compat.otlp.http import router as otlp_router
 
 
 def create_compat_router() -> APIRouter:
     router = APIRouter()
-    router.include_router(otlp_router)
     router.include_router(langfuse_router)
     return router

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTracePartialSuccess,
     ExportTraceServiceResponse,
 )
 
 from spyglass.server.api.body import read_body
-from spyglass.server.api.deps import StoreDep
 from spyglass.server.api.responses import JSON
 from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
 from spyglass.server.compat.otlp.service import ExportResult, export
 from spyglass.server.errors import SpyglassError
 from spyglass.server.store.base import Store
-
-router = APIRouter(tags=["otlp"])
 
 PROTOBUF_TYPES = ("application/x-protobuf", "application/protobuf")
 CONTENT_TYPES = (*PROTOBUF_TYPES, "application/json")
@@ -81,6 +80,13 @@ def header_project(request: Request) -> str | None:
     return name[:200] or None
 
 
-@router.post("/v1/traces", summary="OTLP/HTTP trace export (protobuf or JSON); see docs/otlp.md")
-async def traces(store: StoreDep, request: Request) -> Response:
-    return await receive(request, store, header_project(request))
+async def traces(request: Request) -> Response:
+    return await receive(request, request.app.state.store, header_project(request))
+
+
+# A plain Starlette route (see app.py); its OpenAPI entry is written here.
+routes = [Route("/v1/traces", traces, methods=["POST"])]
+OPENAPI_PATHS = {"/v1/traces": {"post": {
+    "tags": ["otlp"], "summary": "OTLP/HTTP trace export (protobuf or JSON); see docs/otlp.md",
+    "parameters": [{"name": "x-spyglass-project", "in": "header", "required": False, "schema": {"type": "string"}}],
+    "responses": {"200": {"description": "ExportTraceServiceResponse, with partial_success when spans were rejected"}}}}}
