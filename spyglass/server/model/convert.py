@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,10 +33,28 @@ def from_us(value: int | None) -> str | None:
 
 
 def dump_json(value: Any) -> str | None:
-    """Encode a JSON document for storage; None stays NULL (missing, not JSON null)."""
+    """Encode a JSON document for storage; None stays NULL (missing, not JSON null).
+
+    NUL characters are dropped (PostgreSQL stores none, in text or JSONB), so both databases
+    keep the same document."""
     if value is None:
         return None
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # integers beyond 64 bits, which JSON allows and orjson does not
+        text = json.dumps(_finite(value), ensure_ascii=False, default=str)
+    return text.replace("\\u0000", "") if "\\u0000" in text else text
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities as null, as orjson writes them (the standard library writes NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def load_json(value: Any) -> Any:

@@ -68,7 +68,23 @@ def make_engine(url: str, *, pool_size: int = 8, synchronous: str = "NORMAL") ->
     if dialect is Dialect.SQLITE:
         check_sqlite_location(url)
         return _sqlite_engine(url, pool_size, synchronous)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    event.listen(engine, "connect", _drop_nul_characters)
+    return engine
+
+
+def _drop_nul_characters(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL stores no NUL character in text: drop them rather than fail the whole write
+    (SQLite keeps them; JSON documents lose theirs on both, see model/convert.dump_json)."""
+    from psycopg.adapt import Dumper
+
+    class NulFreeStr(Dumper):
+        oid = 0  # "unknown", as psycopg sends str: PostgreSQL infers the column's type
+
+        def dump(self, obj: str) -> bytes:
+            return (obj.replace("\x00", "") if "\x00" in obj else obj).encode()
+
+    dbapi_connection.adapters.register_dumper(str, NulFreeStr)
 
 
 def _sqlite_engine(url: str, pool_size: int, synchronous: str) -> Engine:

@@ -53,3 +53,18 @@ def test_patch_with_wrong_types_names_the_field(client):
     response = client.patch(f"/api/v1/spans/{s['id']}", json={"usage": {"prompt_tokens": "many"}})
     assert response.status_code == 422
     assert response.json()["detail"]["field"] == "usage.prompt_tokens"
+
+
+def test_nul_characters_and_huge_integers_are_stored_not_500(client):
+    """PostgreSQL stores no NUL character and orjson no integer beyond 64 bits; both are valid input."""
+    record = trace(name="name\x00with nul", input={"n": 2**70, "text": "a\x00b"}, metadata={"k\x00": "v\x00"})
+    child = span(record["id"], name="span\x00", model="gpt\x00-4o")
+    child["output"] = [2**80, -(2**70)]
+    response = client.post("/api/v1/ingest", json={"project": "edge", "traces": [record], "spans": [child]})
+    assert response.status_code == 200 and response.json()["accepted"] == {"traces": 1, "spans": 1, "scores": 0}
+    stored = client.get(f"/api/v1/traces/{record['id']}").json()["trace"]
+    assert stored["input"]["n"] == 2**70 or stored["input"]["n"] == float(2**70)
+    assert stored["input"]["text"] == "ab"  # JSON documents drop NUL on both databases
+    assert stored["metadata"] == {"k": "v"}
+    stored_span = client.get(f"/api/v1/spans/{child['id']}").json()
+    assert stored_span["model"] in ("gpt-4o", "gpt\x00-4o") and float(stored_span["output"][0]) == float(2**80)
