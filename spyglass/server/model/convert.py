@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,9 @@ import orjson
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 US_PER_MINUTE = 60_000_000
+# A NUL character as JSON writes it; backslashes before it come in escaped pairs, and an odd
+# one would make `\u0000` literal text (a backslash, then "u0000"), which is kept.
+NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 def to_us(value: datetime | int | None) -> int | None:
@@ -40,10 +44,17 @@ def dump_json(value: Any) -> str | None:
     if value is None:
         return None
     try:
-        text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        text = orjson.dumps(value).decode()
+    except TypeError:  # non-string keys (rare: orjson's option for them slows every dump down)
+        text = _dump_unusual(value)
+    return NUL_ESCAPE.sub(r"\1", text) if "\\u0000" in text else text
+
+
+def _dump_unusual(value: Any) -> str:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # integers beyond 64 bits, which JSON allows and orjson does not
-        text = json.dumps(_finite(value), ensure_ascii=False, default=str)
-    return text.replace("\\u0000", "") if "\\u0000" in text else text
+        return json.dumps(_finite(value), ensure_ascii=False, default=str)
 
 
 def _finite(value: Any) -> Any:

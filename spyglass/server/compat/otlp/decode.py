@@ -88,7 +88,14 @@ def _pb_value(v: Any) -> Any:
 
 
 def _pb_attrs(kvs: Any) -> dict[str, Any]:
-    return {kv.key: _pb_value(kv.value) for kv in kvs}
+    out = {}
+    for kv in kvs:
+        value = kv.value
+        # Most values are non-empty strings: reading the field first skips WhichOneof and a
+        # call for them (an unset string reads as ""). About a sixth of decode time.
+        text = value.string_value
+        out[kv.key] = text if text else _pb_value(value)
+    return out
 
 
 def decode_protobuf(body: bytes) -> Decoded:
@@ -112,9 +119,10 @@ def decode_message(request: ExportTraceServiceRequest) -> Decoded:
                     out.reject(f"span {s.name!r}: trace_id must be 16 bytes and span_id 8 bytes, not all zero")
                     continue
                 events = [(e.name, e.time_unix_nano, _pb_attrs(e.attributes)) for e in s.events] if s.events else []
+                status = s.status
                 append(RawSpan(tid.hex(), sid.hex(), pid.hex() if len(pid) == 8 and any(pid) else None, s.name,
                                s.kind, s.start_time_unix_nano, s.end_time_unix_nano, _pb_attrs(s.attributes),
-                               events, s.status.code, s.status.message))
+                               events, status.code, status.message))
         out.batches.append(batch)
     return out
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from spyglass.server.compat.otlp.decode import Decoded, RawSpan, ResourceBatch
 from spyglass.server.compat.otlp.mapping import genai, langfuse, openinference
-from spyglass.server.compat.otlp.mapping.common import collect, error_of, is_message_list
+from spyglass.server.compat.otlp.mapping.common import Place, collect, error_of, is_message_list
 from spyglass.server.model.convert import from_us
 
 TABLE = {**genai.TABLE, **openinference.TABLE, **langfuse.TABLE}
@@ -20,6 +20,7 @@ USAGE_KEYS = tuple((f"usage.{key}", key) for key in ("prompt_tokens", "completio
                                                      "cached_tokens", "cache_write_tokens", "reasoning_tokens"))
 TRACE_LEVEL = ("thread_id", "user_id", "trace.name", "trace.tags", "trace.metadata")
 PROJECT_ATTRIBUTES = ("openinference.project.name", "service.name")
+PREFIXED = ("meta.", "param.")
 
 
 def resource_project(resource: dict[str, Any]) -> str | None:
@@ -37,10 +38,11 @@ def _metadata(values: dict[str, Any]) -> dict[str, Any] | None:
         meta.update(values["lf.meta"])
     params: dict[str, Any] = {}
     for target, value in values.items():
-        if target.startswith("meta."):
-            meta[target[5:]] = value
-        elif target.startswith("param."):
-            params[target[6:]] = value
+        if target.startswith(PREFIXED):  # one test for the many targets that are neither
+            if target.startswith("meta."):
+                meta[target[5:]] = value
+            else:
+                params[target[6:]] = value
     if params:
         meta["model_parameters"] = {**params, **(meta.get("model_parameters") or {})}
     return meta or None
@@ -50,9 +52,10 @@ def _us(ns: int) -> int | None:
     return ns // 1000 if ns else None
 
 
-def span_record(raw: RawSpan, project: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def span_record(raw: RawSpan, project: str | None,
+                places: dict[str, Place] | None = None) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The span, and the trace fields it carries (all of them for a root span)."""
-    found = collect(raw.attributes, TABLE, FAMILIES)
+    found = collect(raw.attributes, TABLE, FAMILIES, places)
     for finish in FINISHERS:
         finish(found, raw)
     v = found.values
@@ -76,7 +79,7 @@ def span_record(raw: RawSpan, project: str | None) -> tuple[dict[str, Any], dict
     }
     if raw.parent_id is None:
         return record, _root_trace(record, v)
-    if any(key in v for key in TRACE_LEVEL):
+    if not v.keys().isdisjoint(TRACE_LEVEL):
         return record, _trace_fields(record, v)
     return record, None
 
@@ -106,9 +109,9 @@ def _merge(traces: dict[str, dict[str, Any]], trace: dict[str, Any]) -> None:
 
 
 def batch_records(batch: ResourceBatch, project: str | None, spans: list[dict[str, Any]],
-                  traces: dict[str, dict[str, Any]]) -> None:
+                  traces: dict[str, dict[str, Any]], places: dict[str, Place]) -> None:
     for raw in batch.spans:
-        span, trace = span_record(raw, project)
+        span, trace = span_record(raw, project, places)
         spans.append(span)
         if trace is not None:
             _merge(traces, trace)
@@ -119,6 +122,7 @@ def records(decoded: Decoded, project: str | None) -> dict[str, list[dict[str, A
     what each resource names; None leaves the default project to the writer."""
     spans: list[dict[str, Any]] = []
     traces: dict[str, dict[str, Any]] = {}
+    places: dict[str, Place] = {}  # per request: bounded by the request's own keys
     for batch in decoded.batches:
-        batch_records(batch, project or resource_project(batch.resource), spans, traces)
+        batch_records(batch, project or resource_project(batch.resource), spans, traces, places)
     return {"traces": list(traces.values()), "spans": spans}

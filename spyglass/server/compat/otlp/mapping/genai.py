@@ -142,7 +142,7 @@ MESSAGE_GROUPS = ("ga.prompt", "ga.completion", "ga.association")
 
 def finish(found: Found, raw: RawSpan) -> None:
     v, groups = found.values, found.groups
-    if (any(t in v for t in MESSAGE_TARGETS) or (groups and any(g in groups for g in MESSAGE_GROUPS))
+    if (not v.keys().isdisjoint(MESSAGE_TARGETS) or not groups.keys().isdisjoint(MESSAGE_GROUPS)
             or any(name.startswith("gen_ai.") for name, _, _ in raw.events)):
         _finish_messages(found, raw)
     if "type" not in v and "model" in v and ("usage.prompt_tokens" in v or "input" in v or "output" in v):

@@ -103,12 +103,14 @@ def finish(found: Found, raw: RawSpan) -> None:
             parts = [c for c in (to_float(x) for x in costs.values()) if c is not None]
             total = sum(parts) if parts else None
         found.put("cost", total, P)
-    meta = {**(v.get("lf.metadata") or {}), **_metadata(groups.get("lf.observation"))}
-    if meta:
-        found.put("lf.meta", meta, P)
-    trace_meta = {**(v.get("trace.metadata") or {}), **_metadata(groups.get("lf.trace"))}
-    if trace_meta:
-        found.put("trace.metadata", trace_meta, P)
+    if "lf.metadata" in v or "lf.observation" in groups:
+        meta = {**(v.get("lf.metadata") or {}), **_metadata(groups.get("lf.observation"))}
+        if meta:
+            found.put("lf.meta", meta, P)
+    if "trace.metadata" in v or "lf.trace" in groups:
+        trace_meta = {**(v.get("trace.metadata") or {}), **_metadata(groups.get("lf.trace"))}
+        if trace_meta:
+            found.put("trace.metadata", trace_meta, P)
     if "lf.model_parameters" in v:
         found.put("meta.model_parameters", v["lf.model_parameters"], P)
     if v.get("lf.level") in ("WARNING", "DEBUG"):

@@ -135,12 +135,14 @@ def documents(group: dict[str, Any]) -> list[dict[str, Any]]:
 
 def finish(found: Found, raw: RawSpan) -> None:
     v, groups = found.values, found.groups
-    if "oi.input" in v:
-        found.put("input", _value(v["oi.input"], v.get("oi.input_mime")), P)
-    if "oi.output" in v:
-        found.put("output", _value(v["oi.output"], v.get("oi.output_mime")), P)
     if groups:
         _finish_groups(found, groups)
+    # After the groups: structured messages or documents (P + 1) win over `input.value` (P),
+    # so its JSON is parsed only when it will be kept.
+    if "oi.input" in v and found.wants("input", P):
+        found.put("input", _value(v["oi.input"], v.get("oi.input_mime")), P)
+    if "oi.output" in v and found.wants("output", P):
+        found.put("output", _value(v["oi.output"], v.get("oi.output_mime")), P)
     if "cost" not in v and ("oi.cost_prompt" in v or "oi.cost_completion" in v):
         found.put("cost", v.get("oi.cost_prompt", 0.0) + v.get("oi.cost_completion", 0.0), P)
     if "oi.tool_name" in v:
