@@ -12,11 +12,13 @@ import typer
 from rich.console import Console
 
 from spyglass import __version__
+from spyglass.cli_datasets import app as datasets_app
 
 app = typer.Typer(help="Spyglass: trace, evaluate and monitor LLM applications.", no_args_is_help=True,
                   add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(datasets_app, name="datasets")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

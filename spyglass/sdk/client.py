@@ -1,33 +1,31 @@
 """``Client``: manual traces and spans, feedback scores, and reading data back.
 
 Writes (traces, spans, scores) go through the same batching exporter as ``@track`` and never
-raise. Reads (search, get) are synchronous HTTP calls that raise :class:`SpyglassAPIError`,
-because their caller needs the answer.
+raise. Reads (search, get) and datasets, experiments and prompts (methods from ``datasets.py``,
+``experiments.py``, ``prompts.py``) are synchronous HTTP calls that raise
+:class:`SpyglassAPIError`, because their caller needs the answer.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any, Iterable
 
 from . import ids
 from .config import Config, resolve_config
+from .datasets import DatasetMethods
+from .experiments import ExperimentMethods
 from .exporter import FlushResult, NoopSink, Sink
 from .handles import TraceHandle
+from .prompts import PromptMethods
 from .records import ScoreData, TraceData
+from .rest import Rest, SpyglassAPIError
 from .state import exporter_for
-from .transport import NETWORK_ERRORS, HttpTransport
+from .transport import HttpTransport
 from .updates import update_trace
 
 
-class SpyglassAPIError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"Spyglass API error {status}: {message}" if status else f"Spyglass unreachable: {message}")
-        self.status = status
-
-
-class Client:
+class Client(DatasetMethods, ExperimentMethods, PromptMethods):
     def __init__(
         self, url: str | None = None, api_key: str | None = None, project: str | None = None, *, timeout: float = 10.0
     ) -> None:
@@ -36,6 +34,7 @@ class Client:
         self._sink: Sink = NoopSink() if self.config.disabled else exporter_for(self.config)
         self._http = HttpTransport(self.config.url, self.config.api_key, timeout)
         self._http_lock = threading.Lock()
+        self._rest = Rest(self._http, self._http_lock)  # datasets, experiments, prompts
 
     # -- writes -------------------------------------------------------------------
 
@@ -119,14 +118,7 @@ class Client:
         return items[:limit]
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
-        try:
-            with self._http_lock:
-                resp = self._http.request("GET", path, params=params)
-        except NETWORK_ERRORS as exc:
-            raise SpyglassAPIError(0, f"{self.config.url}: {exc}") from exc
-        if not resp.ok:
-            raise SpyglassAPIError(resp.status, resp.body[:500].decode("utf-8", "replace"))
-        return json.loads(resp.body) if resp.body else None
+        return self._rest.call("GET", path, params=params)
 
     def close(self) -> None:
         with self._http_lock:

@@ -6,10 +6,13 @@
 from fastapi import APIRouter
 
 from spyglass.server.api import annotations, bulk, health, projects, spans, threads, traces
+from spyglass.server.api import datasets, experiments, prompts
+from spyglass.server.api import calibration, experiment_stats
 
 
 def create_api_router() -> APIRouter:
     router = APIRouter()
-    for module in (health, projects, bulk, traces, spans, threads, annotations):
+    for module in (health, projects, bulk, traces, spans, threads, annotations, datasets, experiment_stats, experiments,
+                   prompts, calibration):
         router.include_router(module.router)
     return router

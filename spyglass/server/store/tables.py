@@ -203,3 +203,135 @@ rollup_score = Table(
     Column("total", Float, nullable=False, server_default="0"),
     PrimaryKeyConstraint("project_id", "minute", "name"),
 )
+
+# Datasets are versioned: every change bumps `dataset.version` and writes a `dataset_version`
+# row. An item row lives from `added_version` until `removed_version` (NULL while current), so
+# the items of any past version stay readable; an update retires the row and adds a new one
+# with the same item id.
+dataset = Table(
+    "dataset",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("workspace_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("project_id", Text),
+    Column("tags", Json),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+dataset_version = Table(
+    "dataset_version",
+    metadata,
+    Column("dataset_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("change", Text, nullable=False),  # e.g. "insert 3 items"
+    Column("item_count", Integer, nullable=False),
+    PrimaryKeyConstraint("dataset_id", "version"),
+)
+
+dataset_item = Table(
+    "dataset_item",
+    metadata,
+    _row_key(),
+    Column("id", Text, nullable=False),  # stable across versions
+    Column("dataset_id", Text, nullable=False),
+    Column("data", Json, nullable=False),
+    Column("content_hash", Text, nullable=False),
+    Column("source", Text, nullable=False, server_default="api"),
+    Column("trace_id", Text),
+    Column("span_id", Text),
+    Column("tags", Json),
+    Column("added_version", Integer, nullable=False),
+    Column("removed_version", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index(None, "dataset_id", "removed_version", "pk"),
+    Index(None, "dataset_id", "id"),
+    Index(None, "dataset_id", "content_hash"),
+)
+
+experiment = Table(
+    "experiment",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("workspace_id", Text, nullable=False),
+    Column("dataset_id", Text, nullable=False),
+    Column("dataset_version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("project_id", Text),
+    Column("metadata", Json),
+    Column("tags", Json),
+    Column("type", Text, nullable=False, server_default="regular"),
+    Column("status", Text, nullable=False, server_default="running"),
+    Column("prompt_versions", Json),
+    Column("scores", Json),  # experiment-level scores: [{"name", "value"}]
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Index(None, "dataset_id", "created_at"),
+    Index(None, "workspace_id", "name"),
+)
+
+experiment_item = Table(
+    "experiment_item",
+    metadata,
+    _row_key(),
+    Column("id", Text, nullable=False),
+    Column("experiment_id", Text, nullable=False),
+    Column("dataset_item_id", Text, nullable=False),
+    Column("trace_id", Text),
+    Column("output", Json),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("id"),
+    Index(None, "experiment_id", "dataset_item_id"),
+    Index(None, "trace_id"),
+)
+
+prompt = Table(
+    "prompt",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("workspace_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("tags", Json),
+    Column("project_id", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("workspace_id", "name"),
+)
+
+prompt_version = Table(
+    "prompt_version",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("prompt_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),  # 1, 2, 3... per prompt
+    Column("commit", Text, nullable=False),  # short hex id users quote
+    Column("template", Text, nullable=False),  # chat templates: JSON text of the messages list
+    Column("template_structure", Text, nullable=False, server_default="text"),  # text | chat
+    Column("type", Text, nullable=False, server_default="mustache"),  # mustache | jinja2
+    Column("metadata", Json),
+    Column("change_description", Text),
+    Column("tags", Json),
+    Column("created_at", BigInteger, nullable=False),
+    Column("created_by", Text),
+    UniqueConstraint("prompt_id", "version"),
+    UniqueConstraint("prompt_id", "commit"),
+)
+
+# Named pointers to versions ('production', 'staging', ...); 'latest' is implicit, never stored.
+prompt_label = Table(
+    "prompt_label",
+    metadata,
+    Column("prompt_id", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("version_id", Text, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("prompt_id", "label"),
+)

@@ -55,3 +55,48 @@ def translator(lang: str):  # type: ignore[no-untyped-def]
         return table.get(text, text)
 
     return gettext
+
+
+# Datasets, experiments and prompts.
+ZH.update({
+    "Sections": "栏目", "Datasets": "数据集", "Dataset": "数据集", "Experiments": "实验", "Experiment": "实验",
+    "Prompts": "提示词", "New dataset": "新建数据集", "Description": "描述", "Create": "创建",
+    "Search by name": "按名称搜索", "Items": "条目", "Version": "版本", "Updated": "更新时间", "Created": "创建时间",
+    "No datasets match": "没有匹配的数据集", "No datasets yet": "还没有数据集",
+    "Create one with “New dataset”, add traces from a project's traces table (tick rows, then “Add to dataset”), "
+    "or from the SDK:": "点击“新建数据集”创建，或在项目的追踪表中勾选行后点击“加入数据集”，或使用 SDK：",
+    "Rename": "重命名", "Delete this dataset with its items, versions and experiments?": "删除此数据集及其条目、版本和实验？",
+    "current": "当前", "item": "条", "items": "条", "Show": "显示", "Add item": "添加条目", "Add": "添加",
+    "Items as of version": "版本中的条目：", "read-only": "只读", "back to the current version": "返回当前版本",
+    "Expected output": "期望输出", "No items in this version": "此版本没有条目",
+    "No experiments on this dataset yet. Run one from the SDK:": "此数据集还没有实验。用 SDK 运行一个：",
+    "Versions": "版本", "Change": "变更", "Date": "日期",
+    "No changes yet: add items to make version 1.": "还没有变更：添加条目即生成版本 1。",
+    "JSON or plain text": "JSON 或纯文本", "JSON object": "JSON 对象", "fields": "个字段", "trace": "追踪",
+    "Compare": "对比", "Tick two or more experiments; the first one ticked is the baseline":
+    "勾选两个或更多实验；最先勾选的作为基线", "No experiments match": "没有匹配的实验", "No experiments yet": "还没有实验",
+    "An experiment runs a task over a dataset and links each item to the trace of its run:":
+    "实验在数据集上运行任务，并把每个条目关联到其运行的追踪：",
+    "Compare experiments": "对比实验", "Baseline": "基线", "baseline": "基线",
+    "Only items whose score dropped": "只看得分下降的条目", "Metric": "指标", "Mean duration": "平均耗时",
+    "Median duration": "耗时中位数", "with a lower score than the baseline": "条得分低于基线",
+    "No item's score dropped against the baseline": "没有条目的得分低于基线", "No items run yet": "还没有运行的条目",
+    "(no output)": "（无输出）", "runs": "次运行", "not run": "未运行", "Finished": "完成时间",
+    "Compare with other experiments of this dataset": "与此数据集的其他实验对比",
+    "running": "运行中", "completed": "已完成", "cancelled": "已取消",
+    "Template": "模板", "Structure": "结构", "Commit message": "提交说明",
+    'text, or for chat a JSON list of {"role", "content"} messages; variables as {{name}}':
+    '文本；聊天模板为 {"role", "content"} 消息的 JSON 列表；变量写作 {{name}}',
+    "New prompt": "新建提示词", "Latest version": "最新版本", "Labels": "标签",
+    "No prompts match": "没有匹配的提示词", "No prompts yet": "还没有提示词",
+    "Create one with “New prompt”, or from the SDK:": "点击“新建提示词”创建，或使用 SDK：",
+    "Variables": "变量", "none": "无", "New version": "新版本", "Save version": "保存版本", "Commit": "提交",
+    "Message": "说明", "Remove label": "移除标签", "diff": "差异", "Set a label": "设置标签", "on": "于",
+    "Set label": "设置标签", "A label points at one version: setting it on another version moves it.":
+    "一个标签只指向一个版本：设到其他版本上即移动过去。", "Compare versions": "对比版本", "From": "从", "To": "到",
+    "Show diff": "显示差异", "Changed": "已变更", "The two versions have the same template.": "两个版本的模板相同。",
+    "Dataset (pick or type a new name)": "数据集（选择或输入新名称）", "Add to dataset": "加入数据集",
+    "An identical item is already in the dataset: nothing was added.": "数据集中已有相同条目：未添加。",
+    "Added to": "已加入", "added": "条已添加", "skipped as duplicates": "条重复已跳过",
+    "Same as the latest version: no new version was made.": "与最新版本相同：未生成新版本。",
+})

@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.store import stats
-from spyglass.server.ui import annotate, errors, lists, threads, trace_lazy, trace_view
+from spyglass.server.ui import annotate, errors, judges, lists, threads, trace_lazy, trace_view
 from spyglass.server.ui.i18n import LANGUAGES
 from spyglass.server.ui.render import render
 
 router = APIRouter(include_in_schema=False)
-for _module in (lists, trace_view, trace_lazy, threads, annotate):
+for _module in (lists, trace_view, trace_lazy, threads, annotate, judges):
     router.include_router(_module.router)
 
 
