@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,11 +127,19 @@ def merge(prev: SpanState, given: SpanState, raw: dict[str, Any]) -> SpanState:
         is_error=given.is_error or prev.is_error,
         cost_given=given.cost_given,
     )
-    # Recompute only when the update brings a model or usage; otherwise the stored cost
-    # (computed or sent by the client) stands.
-    if not given.cost_given and (raw.get("model") or usage):
+    # Recompute only when the write brings a model or usage and the stored cost was computed;
+    # a cost the client sent stands (it may have come in an update that overtook the create).
+    if not given.cost_given and (raw.get("model") or usage) and not _sent_by_client(prev):
         merged.cost = _given(computed_cost(merged), prev.cost)
     return merged
+
+
+def _sent_by_client(state: SpanState) -> bool:
+    """A stored cost that the price table does not give for the stored model and usage was sent."""
+    if state.cost is None:
+        return False
+    computed = computed_cost(state)
+    return computed is None or not math.isclose(computed, state.cost, rel_tol=1e-9, abs_tol=1e-15)
 
 
 def computed_cost(state: SpanState) -> float | None:

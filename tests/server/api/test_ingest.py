@@ -243,3 +243,22 @@ def test_new_trace_id_is_unique_per_request_stream(client):
     ids = [new_id() for _ in range(50)]
     ingest(client, traces=[trace(i, offset_s=n) for n, i in enumerate(ids)])
     assert stats(client)["totals"]["trace_count"] == 50
+
+
+def test_a_sent_cost_survives_a_later_write_with_model_and_usage(client):
+    """An update carrying the cost can overtake the create carrying model and usage (opik SDK)."""
+    t = trace()
+    first = llm_span(t["id"], model=None, usage=None, cost=0.25)
+    ingest(client, traces=[t], spans=[first])
+    create = {**first, "model": "gpt-4o-mini", "usage": {"prompt_tokens": 1000, "completion_tokens": 200}}
+    del create["cost"]
+    ingest(client, spans=[create])
+    stored = client.get(f"/api/v1/spans/{first['id']}").json()
+    assert stored["model"] == "gpt-4o-mini" and stored["cost"] == 0.25
+    assert client.get(f"/api/v1/traces/{t['id']}").json()["trace"]["cost"] == pytest.approx(0.25)
+    # A computed cost still follows new usage.
+    other = llm_span(t["id"], usage={"prompt_tokens": 1000, "completion_tokens": 200})
+    ingest(client, spans=[other])
+    ingest(client, spans=[{**other, "usage": {"prompt_tokens": 2000, "completion_tokens": 400}}])
+    expected = pricing.compute_cost("gpt-4o-mini", "openai", 2000, 400)
+    assert client.get(f"/api/v1/spans/{other['id']}").json()["cost"] == pytest.approx(expected)

@@ -31,7 +31,9 @@ def test_list_create_rename_delete(client):
     empty = client.get("/datasets")
     assert empty.status_code == 200 and "No datasets yet" in empty.text and "get_or_create_dataset" in empty.text
     assert 'href="/datasets"' in client.get("/").text  # in the top navigation
-    assert "还没有数据集" in client.get("/datasets", cookies={"lang": "zh-CN"}).text
+    client.cookies.set("lang", "zh-CN")
+    assert "还没有数据集" in client.get("/datasets").text
+    client.cookies.delete("lang")
     ds = create(client, "golden", "hand-picked questions")
     taken = client.post("/ui/datasets", data={"name": "golden"})
     assert taken.status_code == 200 and "already exists" in taken.text and "hx-redirect" not in taken.headers
