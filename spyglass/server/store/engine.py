@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -76,6 +77,12 @@ def make_engine(url: str, *, pool_size: int = 8, synchronous: str = "NORMAL") ->
 def _drop_nul_characters(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL stores no NUL character in text: drop them rather than fail the whole write
     (SQLite keeps them; JSON documents lose theirs on both, see model/convert.dump_json)."""
+    dbapi_connection.adapters.register_dumper(str, _nul_free_str_dumper())
+
+
+@functools.cache
+def _nul_free_str_dumper() -> type:
+    """One dumper class for every connection (psycopg is imported only when PostgreSQL is used)."""
     from psycopg.adapt import Dumper
 
     class NulFreeStr(Dumper):
@@ -84,7 +91,7 @@ def _drop_nul_characters(dbapi_connection, _record) -> None:  # type: ignore[no-
         def dump(self, obj: str) -> bytes:
             return (obj.replace("\x00", "") if "\x00" in obj else obj).encode()
 
-    dbapi_connection.adapters.register_dumper(str, NulFreeStr)
+    return NulFreeStr
 
 
 def _sqlite_engine(url: str, pool_size: int, synchronous: str) -> Engine:
