@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from fastapi import FastAPI
 
 from spyglass import __version__
 from spyglass.server.api import create_api_router
@@ -20,13 +16,11 @@ from spyglass.server.compat import create_compat_router
 from spyglass.server.compat.langfuse.auth import key_table
 from spyglass.server.compat.otlp import http as otlp_http
 from spyglass.server.compat.otlp.grpc_server import start_grpc, stop_grpc
-from spyglass.server.errors import SpyglassError
+from spyglass.server.fast_path import SpyglassApp
 from spyglass.server.model.records import ingest_body
 from spyglass.server.settings import Settings
 from spyglass.server.store.base import Store
 from spyglass.server.ui import create_ui_router, mount_static
-
-log = logging.getLogger("spyglass")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *, migrated: bool = False) -> FastAPI:
@@ -48,43 +42,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *, 
                 await stop_grpc(grpc_server)
             store.close()
 
-    app = FastAPI(title="Spyglass", version=__version__, lifespan=lifespan, default_response_class=JSON,
-                  description="Trace, evaluate and monitor LLM applications.")
+    # The ingest endpoints are plain Starlette routes served ahead of FastAPI (fast_path.py):
+    # its per-request routing, dependency and middleware work cost more than a small write.
+    app = SpyglassApp(fast_routes=[*native_ingest.routes, *otlp_http.routes], title="Spyglass",
+                      version=__version__, lifespan=lifespan, default_response_class=JSON,
+                      description="Trace, evaluate and monitor LLM applications.")
     app.state.settings = settings
     app.state.store = store
-    # The ingest endpoints are plain Starlette routes ahead of FastAPI's router: FastAPI's
-    # per-request routing and dependency work (~0.6 ms) cost more than a small write itself.
-    app.router.routes[0:0] = [*native_ingest.routes, *otlp_http.routes]
     app.include_router(create_api_router())
     app.include_router(create_compat_router())
     app.include_router(create_ui_router())
     mount_static(app)
-    _install_error_handlers(app)
     _document_ingest_schema(app)
     return app
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(SpyglassError)
-    async def spyglass_error(request: Request, exc: SpyglassError) -> JSONResponse:
-        return JSON(exc.body(), status_code=exc.status, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]}
-                  for e in exc.errors()]
-        message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-        return JSON({"error": message, "detail": errors}, status_code=422)
-
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-        return JSON({"error": "database unavailable, retry later"}, status_code=503, headers={"Retry-After": "5"})
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSON({"error": "internal error"}, status_code=500)
 
 
 def _document_ingest_schema(app: FastAPI) -> None:

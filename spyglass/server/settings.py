@@ -37,6 +37,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("queue_max_items", int, 200_000, "Items (traces+spans+scores) waiting for the writer before "
             "new writes get 429 with Retry-After."),
     Setting("batch_max_items", int, 5_000, "Most items the writer commits in one transaction."),
+    Setting("ingest_processes", int, 1, "Helper processes that prepare large OTLP requests (64 KiB and up) "
+            "while the server process writes; started on the first such request, stopped after 5 idle "
+            "minutes. 0: prepare every request in the server process."),
     Setting("max_request_bytes", int, 32 * 1024 * 1024, "Largest request body accepted, after gzip is undone "
             "(larger ones get 413)."),
     Setting("sqlite_synchronous", str, "NORMAL", "SQLite synchronous mode. NORMAL survives a crash of the "
@@ -60,6 +63,7 @@ class Settings:
     workers: int = 1
     queue_max_items: int = 200_000
     batch_max_items: int = 5_000
+    ingest_processes: int = 1
     max_request_bytes: int = 32 * 1024 * 1024
     sqlite_synchronous: str = "NORMAL"
     reader_pool_size: int = 8

@@ -64,12 +64,17 @@ def add_totals(totals: dict[str, TraceTotals], state: SpanState, sign: int) -> N
     totals_for(totals, state.trace_id, state.project_id).add(state, sign)
 
 
+# What the writer reads of a span record when the span is already stored (rows.merge). Only
+# these travel with the prepared rows, which may come from another process.
+MERGE_FIELDS = ("id", "start_time", "type", "model", "usage")
+
+
 @dataclass
 class Ingest:
     """One request's writes, prepared for the writer."""
 
     traces: list[dict[str, Any]] = field(default_factory=list)
-    span_records: list[dict[str, Any]] = field(default_factory=list)
+    span_records: list[dict[str, Any]] = field(default_factory=list)  # the fields a merge reads (MERGE_FIELDS)
     span_states: list[SpanState] = field(default_factory=list)
     span_params: list[Any] = field(default_factory=list)
     scores: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
@@ -97,7 +102,7 @@ def prepare(
     params = span_statement.params
     for rec in items.get("spans", ()):
         row, state = span_row(rec, project_ids[rec.get("project") or default_project], now)
-        ingest.span_records.append(rec)
+        ingest.span_records.append({key: rec.get(key) for key in MERGE_FIELDS})
         ingest.span_states.append(state)
         ingest.span_params.append(params(row))
         ingest.rollups.span(state.facts(), +1)

@@ -74,6 +74,11 @@ class ScoreFacts(NamedTuple):
     value: float | None
 
 
+def _no_scores() -> list[float]:
+    """[count, total]; a named function, so that a delta can be pickled to another process."""
+    return [0, 0.0]
+
+
 MINUTE_COLUMNS = (
     "trace_count", "trace_errors", "span_count", "span_errors", "llm_calls",
     "prompt_tokens", "completion_tokens", "total_tokens", "cost",
@@ -84,7 +89,7 @@ MINUTE_COLUMNS = (
 class RollupDelta:
     minutes: dict[tuple[str, int], dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
     latency: dict[tuple[str, int, int], int] = field(default_factory=lambda: defaultdict(int))
-    scores: dict[tuple[str, int, str], list[float]] = field(default_factory=lambda: defaultdict(lambda: [0, 0.0]))
+    scores: dict[tuple[str, int, str], list[float]] = field(default_factory=lambda: defaultdict(_no_scores))
 
     def _add(self, project_id: str, time_us: int, sign: int, values: dict[str, float]) -> None:
         row = self.minutes[(project_id, time_us // US_PER_MINUTE)]

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from spyglass.server.errors import NotFound
 from spyglass.server.ingest.apply import EnsureProject
+from spyglass.server.ingest.offload import Offload
 from spyglass.server.ingest.writer import Writer
 from spyglass.server.settings import Settings
 from spyglass.server.store import migrate
@@ -18,6 +19,10 @@ from spyglass.server.store.checkpoint import Checkpointer
 from spyglass.server.store.engine import Dialect, dialect_of, make_engine, sqlite_path
 from spyglass.server.store.projects import ProjectCache, ensure_default_workspace
 from spyglass.server.store.statements import build
+
+
+# What a helper process imports before its first request (the OTLP export preparation).
+OTLP_HELPER_MODULES = ("spyglass.server.compat.otlp.service",)
 
 
 class Store:
@@ -34,6 +39,7 @@ class Store:
             self.checkpointer = Checkpointer(self.engine, wal, lambda: self.writer.pending == 0)
         self.writer = Writer(self.engine, self.statements, self.projects, max_items=settings.queue_max_items,
                              batch_max_items=settings.batch_max_items)
+        self.offload = Offload(settings.ingest_processes, OTLP_HELPER_MODULES)
 
     def open(self, *, run_migrations: bool = True) -> None:
         """Migrate (unless the caller already did), then start the writer."""
@@ -46,6 +52,7 @@ class Store:
             self.checkpointer.start()
 
     def close(self) -> None:
+        self.offload.close()
         self.writer.stop()
         if self.checkpointer:
             self.checkpointer.stop()

@@ -35,6 +35,10 @@ class ProjectCache:
     def cached(self, name: str) -> str | None:
         return self._ids.get(name)
 
+    def snapshot(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._ids)
+
     def lookup(self, conn: Connection, name: str) -> str | None:
         """The id of an existing project, or None."""
         found = self._ids.get(name)

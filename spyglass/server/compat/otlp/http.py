@@ -12,7 +12,6 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from spyglass.server.api.body import read_body
 from spyglass.server.api.responses import JSON
-from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
 from spyglass.server.compat.otlp.service import ExportResult, export
 from spyglass.server.errors import SpyglassError
 from spyglass.server.store.base import Store
@@ -68,8 +67,7 @@ async def receive(request: Request, store: Store, project: str | None) -> Respon
     as_json = _is_json(request)
     try:
         body = await read_body(request, store.settings.max_request_bytes, CONTENT_TYPES)
-        decoded = decode_json(body) if as_json else decode_protobuf(body)
-        result = await export(store, decoded, project)
+        result = await export(store, body, project, as_json=as_json)
     except SpyglassError as exc:
         return error_response(exc, as_json)
     return success_response(result, as_json)

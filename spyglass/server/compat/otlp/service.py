@@ -1,17 +1,23 @@
-"""One OTLP export, whatever carried it (HTTP or gRPC): decoded spans -> committed records."""
+"""One OTLP export, whatever carried it (HTTP or gRPC): spans -> committed records.
+
+Preparing an export (decode, map, turn into statement parameters) is a pure function of the
+request and a few server facts (`Known`), so a large request can be prepared in a helper
+process (ingest/offload.py); the writer then commits the result in this one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from spyglass.server.compat.otlp.decode import Decoded
+from spyglass.server.compat.otlp.decode import Decoded, decode_json, decode_protobuf
 from spyglass.server.compat.otlp.translate import records
-from spyglass.server.ingest.submit import write_items
+from spyglass.server.ingest.prepare import Ingest, prepare, project_names
+from spyglass.server.store.projects import now_us
+from spyglass.server.store.statements import Prepared
 
 if TYPE_CHECKING:
     from spyglass.server.store.base import Store
-
 
 @dataclass(frozen=True)
 class ExportResult:
@@ -22,9 +28,57 @@ class ExportResult:
     message: str
 
 
-async def export(store: Store, decoded: Decoded, project: str | None) -> ExportResult:
-    """Write the good spans; return only once they are committed."""
-    items = records(decoded, project)
-    written = await write_items(store, items, None)
+@dataclass(frozen=True)
+class Known:
+    """What preparing an export needs from the server."""
+
+    default_project: str
+    project_ids: dict[str, str]  # the projects known so far, by name
+    span_statement: Prepared
+    now: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A prepared export: the work for the writer, or the projects to create first."""
+
+    work: Ingest | None
+    missing_projects: frozenset[str]
+    rejected: int
+    message: str
+
+
+def plan(payload: bytes | Decoded, as_json: bool, project: str | None, known: Known) -> Plan:
+    """Decode (unless already decoded), map and prepare one export."""
+    if isinstance(payload, Decoded):
+        decoded = payload
+    else:
+        decoded = decode_json(payload) if as_json else decode_protobuf(payload)
     message = "; ".join(decoded.reasons) if decoded.rejected else ""
-    return ExportResult(written, decoded.rejected, message)
+    items = records(decoded, project)
+    if not any(items.values()):
+        return Plan(None, frozenset(), decoded.rejected, message)
+    missing = project_names(items, known.default_project) - known.project_ids.keys()
+    if missing:
+        return Plan(None, frozenset(missing), decoded.rejected, message)
+    work = prepare(items, known.project_ids, known.default_project, known.span_statement, known.now)
+    return Plan(work, frozenset(), decoded.rejected, message)
+
+
+async def export(store: Store, payload: bytes | Decoded, project: str | None, *, as_json: bool = False) -> ExportResult:
+    """Write the good spans; return only once they are committed."""
+    size = len(payload) if isinstance(payload, bytes) else 0
+    project_ids = store.projects.snapshot()
+
+    async def prepared() -> Plan:
+        known = Known(store.settings.default_project, project_ids, store.statements.span, now_us())
+        return await store.offload.run(size, plan, payload, as_json, project, known)
+
+    result = await prepared()
+    if result.missing_projects:  # create them, then prepare again with their ids
+        project_ids.update(await store.project_ids_for_write(set(result.missing_projects)))
+        result = await prepared()
+    if result.work is None:
+        return ExportResult(0, result.rejected, result.message)
+    await store.writer.write(result.work)
+    return ExportResult(result.work.size, result.rejected, result.message)

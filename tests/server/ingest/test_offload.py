@@ -1,0 +1,98 @@
+"""Large OTLP exports prepared in a helper process: same stored result, nothing lost if it dies."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import replace
+
+from fastapi.testclient import TestClient
+
+from spyglass.server.app import create_app
+from spyglass.server.ingest.offload import MIN_BYTES
+from tests.server.compat.otlp_helpers import PB, sdk_request
+
+TEXT = "refunds are accepted within thirty days of delivery " * 40  # ~2 KB
+
+
+def _large_export(project: str):
+    def build(tracer):
+        with tracer.start_as_current_span("agent", attributes={"openinference.span.kind": "AGENT",
+                                                               "input.value": "question", "session.id": "s-1"}):
+            for i in range(40):
+                with tracer.start_as_current_span(f"llm-{i}", attributes={
+                    "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+                    "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": TEXT,
+                    "llm.token_count.prompt": 100 + i, "llm.token_count.completion": 10,
+                }):
+                    pass
+
+    request = sdk_request(build, {"service.name": project})
+    body = request.SerializeToString()
+    assert len(body) >= MIN_BYTES
+    trace_id = request.resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
+    return body, trace_id
+
+
+def _stored(client, trace_id):
+    got = client.get(f"/api/v1/traces/{trace_id}").json()
+    spans = sorted(got["spans"], key=lambda s: s["name"])
+    return got["trace"]["project"], got["trace"]["usage"], [
+        (s["name"], s["type"], s["input"], s["model"], s["usage"], s["cost"],
+         s["attributes"]) for s in spans]
+
+
+def _wait_until_ready(offload, deadline_s=60.0):
+    deadline = time.monotonic() + deadline_s
+    while not offload.ready:
+        assert time.monotonic() < deadline, "helper processes did not start"
+        time.sleep(0.05)
+
+
+def test_a_large_export_prepared_by_a_helper_is_stored_as_one_prepared_inline(settings):
+    with TestClient(create_app(settings)) as client:
+        offload = client.app.state.store.offload
+        first, first_trace = _large_export("inline-project")
+        assert client.post("/v1/traces", content=first, headers=PB).status_code == 200
+        assert offload.offloaded == 0  # the pool was still starting: prepared inline
+        _wait_until_ready(offload)
+        # A project the server has not seen: the helper asks for it, the server creates it.
+        second, second_trace = _large_export("helper-project")
+        assert client.post("/v1/traces", content=second, headers=PB).status_code == 200
+        assert offload.offloaded == 2  # once to learn of the new project, once to prepare
+        inline, helper = _stored(client, first_trace), _stored(client, second_trace)
+        assert (inline[0], helper[0]) == ("inline-project", "helper-project")
+        assert helper[1:] == inline[1:] and len(helper[2]) == 41
+        assert helper[2][1][2] == {"messages": [{"role": "user", "content": TEXT}]}
+
+
+def test_a_killed_helper_costs_no_span(settings):
+    with TestClient(create_app(settings)) as client:
+        offload = client.app.state.store.offload
+        body, _ = _large_export("warm-up")
+        client.post("/v1/traces", content=body, headers=PB)
+        _wait_until_ready(offload)
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        for project in ("after-kill", "starts-a-new-pool"):
+            body, trace_id = _large_export(project)
+            assert client.post("/v1/traces", content=body, headers=PB).status_code == 200
+            assert len(client.get(f"/api/v1/traces/{trace_id}").json()["spans"]) == 41
+        assert offload.offloaded == 0
+        _wait_until_ready(offload)
+        body, trace_id = _large_export("after-kill")
+        assert client.post("/v1/traces", content=body, headers=PB).status_code == 200
+        assert len(client.get(f"/api/v1/traces/{trace_id}").json()["spans"]) == 41
+        assert offload.offloaded == 1
+
+
+def test_a_disabled_pool_prepares_inline(settings):
+    with TestClient(create_app(replace(settings, ingest_processes=0))) as client:
+        body, trace_id = _large_export("no-helpers")
+        assert client.post("/v1/traces", content=body, headers=PB).status_code == 200
+        assert len(client.get(f"/api/v1/traces/{trace_id}").json()["spans"]) == 41
+        offload = client.app.state.store.offload
+        assert (offload.running, offload.offloaded) == (False, 0)
