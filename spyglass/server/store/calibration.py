@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from spyglass.server.store import tables as t
 
@@ -57,7 +56,7 @@ def paired_scores(conn: Connection, project_id: str,
                   name: str | None = None) -> dict[str, dict[tuple[str, str], Target]]:
     """``{feedback name: {(target_type, target_id): Target}}`` for targets with both a human and an
     automatic score of that name."""
-    h, a = aliased(t.feedback_score), aliased(t.feedback_score)
+    h, a = t.feedback_score.alias("human"), t.feedback_score.alias("judge")
     query = (select(h.c.name, h.c.target_type, h.c.target_id, h.c.author, h.c.value, h.c.label,
                     a.c.author, a.c.value, a.c.label)
              .join(a, and_(a.c.target_id == h.c.target_id, a.c.target_type == h.c.target_type,
