@@ -102,7 +102,7 @@ class GroupWriter:
                 self._delete_score(work)
         self._write_rollups()
         for table_name, pks in self.stale.items():
-            search.mark_stale(self.conn, table_name, pks)
+            search.mark_stale(self.conn, table_name, pks, after_delete=bool(deletes))
 
     def _write_spans(self, ingests: list[Ingest]) -> None:
         """Insert every span; only spans already stored (or repeated in the group) need merging."""

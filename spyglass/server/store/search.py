@@ -65,6 +65,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
 from spyglass.server.store import tables as t
+from spyglass.server.store.statements import raw_cursor
 
 SEARCHABLE: dict[str, Table] = {"trace": t.trace, "span": t.span}
 COLUMNS = ("input", "output")
@@ -150,23 +151,29 @@ def _postgresql_ddl() -> list[str]:
 # -- indexing (SQLite; called by the single writer thread) -----------------------------------------
 
 
-def mark_stale(conn: Connection, table_name: str, pks: list[int]) -> None:
+def mark_stale(conn: Connection, table_name: str, pks: list[int], *, after_delete: bool = True) -> None:
     """Record rows whose input/output changed or that were deleted, inside the writer's transaction.
 
     Only rows at or below the watermark matter: the others are not indexed yet. Call it for
     deleted rows before inserting new rows in the same transaction: SQLite may hand a new row
     the key of a deleted one, and only a watermark lowered first makes that row count as new.
+    `after_delete=False` (only updates in the transaction) skips that step, which costs a
+    statement and a written page on every one of the writer's commits.
     """
     if conn.dialect.name != "sqlite" or not TRIGRAM or not pks:
         return
     _check_table(table_name)
-    watermark = _watermark(conn, table_name)
+    cursor = raw_cursor(conn)  # the writer's hot path: no per-statement SQLAlchemy work
+    cursor.execute("SELECT watermark FROM search_state WHERE table_name = ?", (table_name,))
+    found = cursor.fetchone()
+    watermark = int(found[0] or 0) if found else 0
     rows = [(table_name, pk) for pk in set(pks) if pk <= watermark]
     if rows:
-        conn.exec_driver_sql("INSERT OR IGNORE INTO search_stale (table_name, pk) VALUES (?, ?)", rows)
-    # SQLite gives a new row max(pk) + 1, so after deleting the newest rows a new row could get
-    # a pk at or below the watermark; keep the watermark under the largest pk still present.
-    _clamp_watermark(conn, table_name)
+        cursor.executemany("INSERT OR IGNORE INTO search_stale (table_name, pk) VALUES (?, ?)", rows)
+    if after_delete:
+        # SQLite gives a new row max(pk) + 1, so after deleting the newest rows a new row could
+        # get a pk at or below the watermark; keep the watermark under the largest pk present.
+        _clamp_watermark(conn, table_name)
 
 
 def catch_up(conn: Connection, limit: int) -> int:
