@@ -48,10 +48,17 @@ class Writer:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.commits = 0
+        self._last_finished = time.monotonic()
 
     @property
     def pending(self) -> int:
         return self._pending
+
+    def idle_for(self) -> float:
+        """Seconds since the last write finished; 0 while writes wait."""
+        if self._pending:
+            return 0.0
+        return time.monotonic() - self._last_finished
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="spyglass-writer", daemon=True)
@@ -134,6 +141,7 @@ class Writer:
     def _finish(self, group: list[tuple[Work, Future[None]]], error: BaseException | None) -> None:
         with self._lock:
             self._pending -= sum(max(work.size, 1) for work, _ in group)
+            self._last_finished = time.monotonic()
         for _, future in group:
             if error is None:
                 future.set_result(None)

@@ -36,7 +36,9 @@ class Store:
         self.checkpointer = None
         if self.dialect is Dialect.SQLITE:
             wal = Path(f"{sqlite_path(settings.db_url)}-wal")
-            self.checkpointer = Checkpointer(self.engine, wal, lambda: self.writer.pending == 0)
+            # Idle means no write for a second, not a moment between two requests: the idle
+            # checkpoint (TRUNCATE) holds the writer back while it runs.
+            self.checkpointer = Checkpointer(self.engine, wal, lambda: self.writer.idle_for() >= 1.0)
         self.writer = Writer(self.engine, self.statements, self.projects, max_items=settings.queue_max_items,
                              batch_max_items=settings.batch_max_items)
         self.offload = Offload(settings.ingest_processes, OTLP_HELPER_MODULES)
