@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from itertools import chain
 from dataclasses import dataclass
 from typing import Any, assert_never
 
@@ -67,7 +68,7 @@ class Prepared:
         per_statement = max(1, SQLITE_MAX_PARAMS // len(self.keys))
         for i in range(0, len(params), per_statement):
             chunk = params[i:i + per_statement]
-            cursor.execute(self._multirow_sql(len(chunk)), tuple(v for row in chunk for v in row))
+            cursor.execute(self._multirow_sql(len(chunk)), tuple(chain.from_iterable(chunk)))
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - statements live as long as the process
     def _multirow_sql(self, rows: int) -> str:
