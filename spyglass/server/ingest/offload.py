@@ -68,6 +68,9 @@ class Offload:
             log.warning("an ingest helper process died; starting a new pool, preparing this request inline")
             self._discard(pool)
             return fn(*args)
+        except Exception:  # raised by `fn` in the helper (a body that does not decode): the caller's
+            self.offloaded += 1
+            raise
         self.offloaded += 1
         return result
 

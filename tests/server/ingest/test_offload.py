@@ -66,6 +66,9 @@ def test_a_large_export_prepared_by_a_helper_is_stored_as_one_prepared_inline(se
         assert (inline[0], helper[0]) == ("inline-project", "helper-project")
         assert helper[1:] == inline[1:] and len(helper[2]) == 41
         assert helper[2][1][2] == {"messages": [{"role": "user", "content": TEXT}]}
+        # A body the helper cannot decode: its error comes back as the same 400.
+        garbage = client.post("/v1/traces", content=b"\xff\x00" * MIN_BYTES, headers=PB)
+        assert garbage.status_code == 400 and offload.offloaded == 3
 
 
 def test_a_killed_helper_costs_no_span(settings):

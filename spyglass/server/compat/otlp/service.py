@@ -19,6 +19,7 @@ from spyglass.server.store.statements import Prepared
 if TYPE_CHECKING:
     from spyglass.server.store.base import Store
 
+
 @dataclass(frozen=True)
 class ExportResult:
     """What OTLP's `partial_success` reports: spans refused and why (empty when all were kept)."""
