@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
@@ -11,7 +12,7 @@ from dataclasses import replace
 from fastapi.testclient import TestClient
 
 from spyglass.server.app import create_app
-from spyglass.server.ingest.offload import MIN_BYTES
+from spyglass.server.ingest.offload import MIN_BYTES, Offload
 from tests.server.compat.otlp_helpers import PB, sdk_request
 
 TEXT = "refunds are accepted within thirty days of delivery " * 40  # ~2 KB
@@ -99,3 +100,36 @@ def test_a_disabled_pool_prepares_inline(settings):
         assert len(client.get(f"/api/v1/traces/{trace_id}").json()["spans"]) == 41
         offload = client.app.state.store.offload
         assert (offload.running, offload.offloaded) == (False, 0)
+
+
+def test_helpers_stop_after_idle_time_and_start_again():
+    async def scenario():
+        # The work is a builtin (`pow`): a helper imports only what the work names.
+        offload = Offload(1, ("math",), idle_seconds=0.5, min_bytes=10)
+        assert await offload.run(5, pow, 2, 1) == 2 and not offload.running  # small: inline
+        assert await offload.run(10, pow, 2, 2) == 4 and offload.running  # starts the pool
+        deadline = time.monotonic() + 30
+        while not offload.ready:
+            assert time.monotonic() < deadline, "helper did not start"
+            await asyncio.sleep(0.05)
+        assert (await offload.run(10, pow, 2, 3), offload.offloaded) == (8, 1)
+        await asyncio.sleep(1.2)
+        assert not offload.running  # idle: the helper is gone
+        assert await offload.run(10, pow, 2, 4) == 16 and offload.running
+        offload.close()
+
+    asyncio.run(scenario())
+
+
+def test_helpers_that_fail_to_start_leave_requests_inline(caplog):
+    async def scenario():
+        offload = Offload(1, ("spyglass.no_such_module",), min_bytes=10)
+        assert await offload.run(10, pow, 2, 1) == 2
+        deadline = time.monotonic() + 30
+        while "failed to start" not in caplog.text:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert (await offload.run(10, pow, 2, 2), offload.ready, offload.offloaded) == (4, False, 0)
+        offload.close()
+
+    asyncio.run(scenario())
