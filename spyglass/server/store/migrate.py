@@ -49,10 +49,10 @@ def upgrade_with_alembic(engine: Engine, revision: str = "head") -> None:
 
 def create_from_snapshot(engine: Engine) -> bool:
     """Build the newest schema into an empty SQLite database; False if it is not empty."""
-    snapshot = orjson.loads(SNAPSHOT.read_bytes())
     with engine.begin() as conn:
         if conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar():
             return False
+        snapshot = orjson.loads(SNAPSHOT.read_bytes())
         for sql in snapshot["schema"]:
             conn.exec_driver_sql(sql)
         for table, rows in snapshot["rows"].items():

@@ -163,13 +163,10 @@ def mark_stale(conn: Connection, table_name: str, pks: list[int], *, after_delet
     if conn.dialect.name != "sqlite" or not TRIGRAM or not pks:
         return
     _check_table(table_name)
-    cursor = raw_cursor(conn)  # the writer's hot path: no per-statement SQLAlchemy work
-    cursor.execute("SELECT watermark FROM search_state WHERE table_name = ?", (table_name,))
-    found = cursor.fetchone()
-    watermark = int(found[0] or 0) if found else 0
+    watermark = _watermark(conn, table_name)
     rows = [(table_name, pk) for pk in set(pks) if pk <= watermark]
     if rows:
-        cursor.executemany("INSERT OR IGNORE INTO search_stale (table_name, pk) VALUES (?, ?)", rows)
+        raw_cursor(conn).executemany("INSERT OR IGNORE INTO search_stale (table_name, pk) VALUES (?, ?)", rows)
     if after_delete:
         # SQLite gives a new row max(pk) + 1, so after deleting the newest rows a new row could
         # get a pk at or below the watermark; keep the watermark under the largest pk present.
@@ -205,8 +202,11 @@ def _check_table(table_name: str) -> None:
 
 
 def _watermark(conn: Connection, table_name: str) -> int:
-    found = conn.exec_driver_sql("SELECT watermark FROM search_state WHERE table_name = ?", (table_name,)).scalar()
-    return int(found or 0)
+    # The driver's cursor: the writer reads this on every commit that updates indexed rows.
+    cursor = raw_cursor(conn)
+    cursor.execute("SELECT watermark FROM search_state WHERE table_name = ?", (table_name,))
+    found = cursor.fetchone()
+    return int(found[0] or 0) if found else 0
 
 
 def _clamp_watermark(conn: Connection, table_name: str) -> None:
