@@ -9,6 +9,8 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future
 from typing import Any
 
@@ -46,6 +48,7 @@ class Writer:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._pending = 0
         self._lock = threading.Lock()
+        self._commit_lock = threading.Lock()  # held while a group commits; see paused()
         self._thread: threading.Thread | None = None
         self.commits = 0
         self._last_finished = time.monotonic()
@@ -82,6 +85,12 @@ class Writer:
         self._queue.put((work, future))
         return future
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No commit starts until the block ends (one in progress finishes first)."""
+        with self._commit_lock:
+            yield
+
     async def write(self, work: Work) -> None:
         """Queue a write and wait until it is committed."""
         await asyncio.wrap_future(self.submit(work))
@@ -100,7 +109,8 @@ class Writer:
                 if first is _STOP:
                     return
                 group, stop = self._collect(first)
-                self._commit(group)
+                with self._commit_lock:
+                    self._commit(group)
                 if stop:
                     return
 

@@ -100,3 +100,53 @@ def test_writer_recovers_when_postgresql_drops_its_connection(tmp_path):
         store.close()
         with _pg_admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_commits_wait_while_the_writer_is_paused(settings):
+    store = Store(settings)
+    store.open()
+    try:
+        with store.writer.paused():
+            future = store.writer.submit(EnsureProject("later"))
+            assert not future.done()
+            with store.read() as conn:
+                assert store.projects.lookup(conn, "later") is None
+        future.result(timeout=30)
+        with store.read() as conn:
+            assert store.projects.lookup(conn, "later")
+    finally:
+        store.close()
+
+
+def test_wal_stays_small_under_continuous_writes(tmp_path):
+    """Checkpoints complete while writes go on, so the WAL is reused from its start instead of
+    growing with everything written since the writer was last idle."""
+    import asyncio
+    import random
+    from dataclasses import replace as with_fields
+
+    from spyglass.server.ingest.prepare import prepare
+    from spyglass.server.settings import Settings
+    from spyglass.server.store.engine import sqlite_path
+
+    settings = with_fields(Settings(), db_url=f"sqlite:///{tmp_path}/busy.db")
+    store = Store(settings)
+    store.checkpointer.interval = 0.05
+    store.open()
+    try:
+        ids = asyncio.run(store.project_ids_for_write({"default"}))
+        pending = []
+        for request in range(500):
+            spans = [{"id": f"{random.getrandbits(64):016x}", "trace_id": f"{request:032x}", "name": "s",
+                      "start_time": 1, "end_time": 2, "input": "x" * 4000} for _ in range(20)]
+            pending.append(store.writer.submit(prepare({"spans": spans}, ids, "default", store.statements.span, 1)))
+            if len(pending) > 4:
+                pending.pop(0).result(timeout=30)
+        for future in pending:
+            future.result(timeout=30)
+        db_bytes = sqlite_path(settings.db_url).stat().st_size
+        assert db_bytes > 35_000_000  # ~40 MB of span input went in
+        # Without complete checkpoints the WAL would hold all of it (and the database file none).
+        assert store.checkpointer.wal_size() < db_bytes / 2, (store.checkpointer.wal_size(), db_bytes)
+    finally:
+        store.close()
