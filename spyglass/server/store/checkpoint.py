@@ -23,12 +23,14 @@ log = logging.getLogger("spyglass.checkpoint")
 
 class Checkpointer:
     def __init__(self, engine: Engine, wal_path: Path, is_idle: Callable[[], bool],
-                 pause: Callable[[], AbstractContextManager[None]], interval: float = 0.25) -> None:
+                 pause: Callable[[], AbstractContextManager[None]], interval: float = 0.25,
+                 restart_frames: int = 1024) -> None:
         self.engine = engine
         self.wal_path = wal_path
         self.is_idle = is_idle
         self.interval = interval
         self.pause = pause
+        self.restart_frames = restart_frames  # 4 MiB of 4 KiB pages
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -42,12 +44,15 @@ class Checkpointer:
             self._thread.join(10)
         self.checkpoint("TRUNCATE")
 
-    def checkpoint(self, mode: str) -> None:
+    def checkpoint(self, mode: str) -> int:
+        """Run one checkpoint; returns how many frames the WAL holds (0 if it failed)."""
         try:
             with self.engine.connect() as conn:
-                conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
+                _busy, frames, _copied = conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})").one()
+                return int(frames)
         except Exception:  # noqa: BLE001 - a failed checkpoint is retried next round
             log.exception("WAL checkpoint failed")
+            return 0
 
     def wal_size(self) -> int:
         try:
@@ -57,19 +62,19 @@ class Checkpointer:
 
     def _run(self) -> None:
         # Under load, copy the WAL back every interval. The bulk of it is copied beside the
-        # writer; the few frames it adds meanwhile are copied with the writer paused, so the
-        # checkpoint is complete and the writer's next commit starts the WAL again from its
-        # beginning. A WAL that only grows costs more than the copy: each write to new file
-        # space makes the kernel allocate and zero page-cache memory. When the writer is idle,
-        # the WAL is emptied.
+        # writer; once the WAL holds a few MiB, the frames added meanwhile are copied with the
+        # writer paused, so the checkpoint is complete and the writer's next commit starts the
+        # WAL again from its beginning. A WAL that only grows costs more than the copy: each
+        # write to new file space makes the kernel allocate and zero page-cache memory. When
+        # the writer is idle, the WAL is emptied.
         while not self._stop.wait(self.interval):
             if self.is_idle():
                 if self.wal_size():
                     self.checkpoint("TRUNCATE")
                 continue
-            self.checkpoint("PASSIVE")
-            with self.pause():
-                self.checkpoint("PASSIVE")
+            if self.checkpoint("PASSIVE") >= self.restart_frames:
+                with self.pause():
+                    self.checkpoint("PASSIVE")
 
 
 
