@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from spyglass.server.ingest.rows import SpanState
 from spyglass.server.model.convert import load_json
 from spyglass.server.store import tables as t
-from spyglass.server.store.statements import raw_cursor
+from spyglass.server.store.prepared import raw_cursor
 
 CHUNK = 2000
 

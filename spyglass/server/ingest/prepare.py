@@ -12,7 +12,7 @@ from typing import Any
 
 from spyglass.server.ingest.rollups import RollupDelta
 from spyglass.server.ingest.rows import SpanState, span_row, trace_row
-from spyglass.server.store.statements import Prepared
+from spyglass.server.store.prepared import Prepared
 
 
 @dataclass

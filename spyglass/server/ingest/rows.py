@@ -58,7 +58,7 @@ class SpanState:
 
     def __reduce__(self) -> tuple[type[SpanState], tuple[Any, ...]]:
         # Pickled by the hundred per OTLP request (ingest/offload.py): rebuilt from its fields
-        # in one constructor call, 3x faster to load than the default for a slots dataclass.
+        # in one constructor call, ~1 µs a span faster to load than a slots dataclass's default.
         return SpanState, tuple(getattr(self, name) for name in _SPAN_STATE_FIELDS)
 
     def facts(self) -> SpanFacts:

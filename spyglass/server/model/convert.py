@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,10 @@ US_PER_MINUTE = 60_000_000
 # A NUL character as JSON writes it; backslashes before it come in escaped pairs, and an odd
 # one would make `\u0000` literal text (a backslash, then "u0000"), which is kept.
 NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
 
 
 def to_us(value: datetime | int | None) -> int | None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     true,
 )
 
+from spyglass.server.model.convert import now_us
 from spyglass.server.query import ast, fields
 from spyglass.server.query.ast import Op
 from spyglass.server.query.errors import FilterError
@@ -37,10 +38,6 @@ from spyglass.server.store import tables as t
 DIALECTS = ("sqlite", "postgresql")
 TABLES: dict[str, Table] = {"trace": t.trace, "span": t.span}
 _TYPES: dict[type, Any] = {int: BigInteger(), float: Float(), str: Text()}
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000
 
 
 def to_sql(node: ast.Node, target: Target, dialect_name: str, *, now: int | None = None) -> ColumnElement[bool]:

@@ -2,10 +2,10 @@
 
 A checkpoint copies the WAL into the database file and syncs it; run inside the writer's
 commit (SQLite's default) it costs the writer a fifth of its time under load. Here it runs
-beside the writer, a few times a second: most of the copy overlaps the writer's work, and only
-the frames committed meanwhile are copied with the writer paused, so that each checkpoint
-completes and the WAL is written again from its start instead of growing for as long as
-writes go on. When the writer is idle, the WAL file is truncated.
+beside the writer, a few times a second: most of the copy overlaps the writer's work, and once
+the WAL holds a few MiB the frames committed meanwhile are copied with the writer paused, so
+that the checkpoint completes and the WAL is written again from its start instead of growing
+for as long as writes go on. When the writer is idle, the WAL file is truncated.
 """
 
 from __future__ import annotations

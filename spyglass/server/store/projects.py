@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from spyglass.server.model.convert import now_us
 from spyglass.server.model.ids import uuid7
 from spyglass.server.store import tables as t
-from spyglass.server.store.statements import Prepared
+from spyglass.server.store.prepared import Prepared
 
 DEFAULT_WORKSPACE_ID = "default"
-
-
-def now_us() -> int:
-    return time.time_ns() // 1000
 
 
 def ensure_default_workspace(conn: Connection, insert_ignore: Prepared) -> None:

@@ -65,7 +65,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
 from spyglass.server.store import tables as t
-from spyglass.server.store.statements import raw_cursor
+from spyglass.server.store.prepared import raw_cursor
 
 SEARCHABLE: dict[str, Table] = {"trace": t.trace, "span": t.span}
 COLUMNS = ("input", "output")

@@ -133,3 +133,18 @@ def test_helpers_that_fail_to_start_leave_requests_inline(caplog):
         offload.close()
 
     asyncio.run(scenario())
+
+
+def test_helper_modules_start_without_sqlalchemy():
+    """A helper is ready as soon as its modules are imported: they must stay light (no
+    SQLAlchemy, ~0.2 s of imports), or large requests are prepared inline for longer."""
+    import subprocess
+    import sys
+
+    from spyglass.server.store.base import OTLP_HELPER_MODULES
+
+    code = ("import importlib, sys\n"
+            f"for name in {OTLP_HELPER_MODULES!r}: importlib.import_module(name)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'fastapi', 'alembic')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from spyglass.server.compat.otlp.decode import Decoded, decode_json, decode_protobuf
 from spyglass.server.compat.otlp.translate import records
 from spyglass.server.ingest.prepare import Ingest, prepare, project_names
-from spyglass.server.store.projects import now_us
-from spyglass.server.store.statements import Prepared
+from spyglass.server.model.convert import now_us
+from spyglass.server.store.prepared import Prepared
 
 if TYPE_CHECKING:
     from spyglass.server.store.base import Store
