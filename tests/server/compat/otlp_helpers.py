@@ -66,13 +66,15 @@ def free_port() -> int:
 class LiveServer:
     url: str
     grpc_port: int
+    app: Any
 
 
 @contextmanager
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The real app under uvicorn in a thread (exporters need a socket, not an ASGI transport)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error"))
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -81,7 +83,7 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
             raise AssertionError("server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", settings.otlp_grpc_port)
+        yield LiveServer(f"http://127.0.0.1:{port}", settings.otlp_grpc_port, app)
     finally:
         server.should_exit = True
         thread.join(15)

@@ -9,6 +9,7 @@ import signal
 import time
 from dataclasses import replace
 
+import pytest
 from fastapi.testclient import TestClient
 
 from spyglass.server.app import create_app
@@ -148,3 +149,31 @@ def test_helper_modules_start_without_sqlalchemy():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'fastapi', 'alembic')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_large_grpc_export_is_prepared_by_a_helper(settings):
+    """gRPC exports arrive as bytes and take the HTTP path: the same helper, the same errors."""
+    import grpc
+    import httpx
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    from tests.server.compat.otlp_helpers import free_port, live_server
+
+    with live_server(replace(settings, otlp_grpc=True, otlp_grpc_port=free_port())) as server:
+        offload = server.app.state.store.offload
+        method = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+        with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+            export = channel.unary_unary(method, response_deserializer=ExportTraceServiceResponse.FromString)
+            first, first_trace = _large_export("grpc-project")
+            assert not export(first).HasField("partial_success")
+            _wait_until_ready(offload)
+            second, second_trace = _large_export("grpc-project")
+            assert not export(second).HasField("partial_success")
+            assert offload.offloaded == 1
+            with pytest.raises(grpc.RpcError) as refused:
+                export(b"\xff\x00" * MIN_BYTES)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "ExportTraceServiceRequest" in refused.value.details()
+        for trace_id in (first_trace, second_trace):
+            got = httpx.get(f"{server.url}/api/v1/traces/{trace_id}").json()
+            assert got["trace"]["project"] == "grpc-project" and len(got["spans"]) == 41

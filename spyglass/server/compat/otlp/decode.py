@@ -107,7 +107,7 @@ def decode_protobuf(body: bytes) -> Decoded:
 
 
 def decode_message(request: ExportTraceServiceRequest) -> Decoded:
-    """A parsed request (from HTTP or gRPC) -> RawSpans."""
+    """A parsed request -> RawSpans."""
     out = Decoded()
     for rs in request.resource_spans:
         batch = ResourceBatch(_pb_attrs(rs.resource.attributes))

@@ -1,8 +1,11 @@
 """OTLP/gRPC receiver (`pip install "spyglass[grpc]"`): the same decode, mapping and
 acknowledgement as OTLP/HTTP, on its own port, inside the app's event loop.
 
-An export is answered only once its spans are committed. A full write queue answers
-UNAVAILABLE, which OpenTelemetry exporters retry with backoff.
+The method is registered with no request deserializer, so an export arrives as the bytes of
+its message, exactly like an OTLP/HTTP protobuf body, and takes the same path: a large one
+is prepared in a helper process (ingest/offload.py). An export is answered only once its
+spans are committed. A full write queue answers UNAVAILABLE, which OpenTelemetry exporters
+retry with backoff; a message that does not decode answers INVALID_ARGUMENT.
 """
 
 from __future__ import annotations
@@ -27,31 +30,33 @@ def _project(context: Any) -> str | None:
     return None
 
 
-def _servicer(store: Store) -> Any:
+SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+
+
+def _handler(store: Store) -> Any:
     import grpc
-    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as rpc
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-    from spyglass.server.compat.otlp.decode import decode_message
     from spyglass.server.compat.otlp.service import export
 
-    class TraceReceiver(rpc.TraceServiceServicer):  # type: ignore[misc]
-        async def Export(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
-            try:
-                result = await export(store, decode_message(request), _project(context))
-            except (Overloaded, Unavailable) as exc:
-                await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
-            except BadRequest as exc:
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, exc.message)
-            except SpyglassError as exc:
-                await context.abort(grpc.StatusCode.INTERNAL, exc.message)
-            response = ExportTraceServiceResponse()
-            if result.rejected:
-                response.partial_success.rejected_spans = result.rejected
-                response.partial_success.error_message = result.message
-            return response
+    async def export_traces(body: bytes, context: Any) -> Any:
+        try:
+            result = await export(store, body, _project(context))
+        except (Overloaded, Unavailable) as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
+        except BadRequest as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, exc.message)
+        except SpyglassError as exc:
+            await context.abort(grpc.StatusCode.INTERNAL, exc.message)
+        response = ExportTraceServiceResponse()
+        if result.rejected:
+            response.partial_success.rejected_spans = result.rejected
+            response.partial_success.error_message = result.message
+        return response
 
-    return TraceReceiver(), rpc.add_TraceServiceServicer_to_server
+    method = grpc.unary_unary_rpc_method_handler(
+        export_traces, response_serializer=ExportTraceServiceResponse.SerializeToString)
+    return grpc.method_handlers_generic_handler(SERVICE, {"Export": method})
 
 
 async def start_grpc(store: Store, host: str, port: int) -> grpc.aio.Server:
@@ -61,8 +66,7 @@ async def start_grpc(store: Store, host: str, port: int) -> grpc.aio.Server:
     except ImportError:
         raise RuntimeError('SPYGLASS_OTLP_GRPC needs grpcio: pip install "spyglass[grpc]"') from None
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", store.settings.max_request_bytes)])
-    servicer, add = _servicer(store)
-    add(servicer, server)
+    server.add_generic_rpc_handlers((_handler(store),))
     if server.add_insecure_port(f"{host}:{port}") == 0:
         raise RuntimeError(f"OTLP/gRPC cannot listen on {host}:{port}")
     await server.start()

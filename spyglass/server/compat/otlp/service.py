@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from spyglass.server.compat.otlp.decode import Decoded, decode_json, decode_protobuf
+from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
 from spyglass.server.compat.otlp.translate import records
 from spyglass.server.ingest.prepare import Ingest, prepare, project_names
 from spyglass.server.model.convert import now_us
@@ -49,12 +49,9 @@ class Plan:
     message: str
 
 
-def plan(payload: bytes | Decoded, as_json: bool, project: str | None, known: Known) -> Plan:
-    """Decode (unless already decoded), map and prepare one export."""
-    if isinstance(payload, Decoded):
-        decoded = payload
-    else:
-        decoded = decode_json(payload) if as_json else decode_protobuf(payload)
+def plan(payload: bytes, as_json: bool, project: str | None, known: Known) -> Plan:
+    """Decode, map and prepare one export (the body of an OTLP/HTTP request or gRPC call)."""
+    decoded = decode_json(payload) if as_json else decode_protobuf(payload)
     message = "; ".join(decoded.reasons) if decoded.rejected else ""
     items = records(decoded, project)
     if not any(items.values()):
@@ -66,9 +63,9 @@ def plan(payload: bytes | Decoded, as_json: bool, project: str | None, known: Kn
     return Plan(work, frozenset(), decoded.rejected, message)
 
 
-async def export(store: Store, payload: bytes | Decoded, project: str | None, *, as_json: bool = False) -> ExportResult:
+async def export(store: Store, payload: bytes, project: str | None, *, as_json: bool = False) -> ExportResult:
     """Write the good spans; return only once they are committed."""
-    size = len(payload) if isinstance(payload, bytes) else 0
+    size = len(payload)
     project_ids = store.projects.snapshot()
 
     async def prepared() -> Plan:
