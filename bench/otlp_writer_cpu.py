@@ -55,7 +55,7 @@ def main() -> None:
         store.writer.stop()  # from here the script commits on its own connection
         known = Known("default", ids, store.statements.span, now_us())
         works = [plan(body, False, None, known).work for body in bodies(args.spans, args.batch)]
-        total = sum(len(work.span_states) for work in works if work)
+        total = sum(len(work.span_params) for work in works if work)
 
         def write_all() -> None:
             with store.engine.connect() as conn:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from spyglass.server.ingest.lookups import chunks, select_spans, select_spans_by_id, select_traces, traces_of_spans
 from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals, totals_for
 from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
-from spyglass.server.ingest.rows import SpanState, merge, trace_facts
+from spyglass.server.ingest.rows import SpanState, merge, state_of, trace_facts
 from spyglass.server.ingest.traces import combine
 from spyglass.server.model.convert import to_us
 from spyglass.server.store import search
@@ -108,27 +108,37 @@ class GroupWriter:
         """Insert every span; only spans already stored (or repeated in the group) need merging."""
         ids = list({sid["id"] for w in ingests for sid in w.span_records})
         stored = select_spans_by_id(self.conn, ids) if ids else {}
-        latest: dict[str, SpanState] = {}
+        # A span seen once in the group is remembered by its place; its state is built only if
+        # the same id comes again.
+        latest: dict[str, SpanState | tuple[Ingest, int]] = {}
         params: list[Any] = []
         for work in ingests:
             self.rollups.merge(work.rollups)
             for trace_id, totals in work.totals.items():
                 totals_for(self.totals, trace_id, totals.project_id).merge(totals)
-            for i, (rec, given) in enumerate(zip(work.span_records, work.span_states, strict=True)):
+            for i, rec in enumerate(work.span_records):
                 span_id = rec["id"]
                 prev = latest.get(span_id)
+                if isinstance(prev, tuple):
+                    prev = self._new_state(*prev)
                 if prev is None and span_id in stored:
                     pk, prev = stored[span_id]
                     self.stale["span"].append(pk)
                 if prev is None:
-                    latest[span_id] = given
+                    latest[span_id] = (work, i)
                     continue
+                given = self._new_state(work, i)
                 merged = merge(prev, given, rec)
                 work.span_params[i] = self._as_update(work.span_params[i], rec, merged)
                 self._correct(prev, given, merged)
                 latest[span_id] = merged
             params.extend(work.span_params)
         self.stmts.span.run_params(self.conn, params)
+
+    def _new_state(self, work: Ingest, i: int) -> SpanState:
+        """The state of span `i` of a request as prepared (as if it were new)."""
+        row = self.stmts.span.as_row(work.span_params[i])
+        return state_of(row, is_error=row["error"] is not None, cost_given=work.span_records[i]["cost"] is not None)
 
     def _as_update(self, params: Any, rec: dict[str, Any], merged: SpanState) -> Any:
         """Parameters prepared for a new span, changed to update a stored one: defaults that

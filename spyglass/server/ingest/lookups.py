@@ -8,8 +8,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from spyglass.server.ingest.rows import SpanState
-from spyglass.server.model.convert import load_json
+from spyglass.server.ingest.rows import SpanState, state_of
 from spyglass.server.store import tables as t
 from spyglass.server.store.prepared import raw_cursor
 
@@ -62,15 +61,9 @@ def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, TraceRow]:
     return found
 
 
-def _span_state(row: Any) -> SpanState:
-    usage = load_json(row.usage) or {}
-    return SpanState(row.project_id, row.trace_id, row.start_time, row.type, row.model, row.provider,
-                     row.prompt_tokens, row.completion_tokens, row.total_tokens, usage.get("cached_tokens"),
-                     usage.get("cache_write_tokens"), row.cost, bool(row.has_error))
-
-
 def select_spans(conn: Connection, where: Any) -> dict[str, tuple[int, SpanState]]:
-    return {row.id: (row.pk, _span_state(row)) for row in conn.execute(select(*SPAN_STATE_COLUMNS).where(where))}
+    return {row.id: (row.pk, state_of(row._mapping, is_error=bool(row.has_error), cost_given=False))
+            for row in conn.execute(select(*SPAN_STATE_COLUMNS).where(where))}
 
 
 def existing_ids(conn: Connection, table: str, ids: list[str]) -> list[str]:

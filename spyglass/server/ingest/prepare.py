@@ -64,9 +64,10 @@ def add_totals(totals: dict[str, TraceTotals], state: SpanState, sign: int) -> N
     totals_for(totals, state.trace_id, state.project_id).add(state, sign)
 
 
-# What the writer reads of a span record when the span is already stored (rows.merge). Only
-# these travel with the prepared rows, which may come from another process.
-MERGE_FIELDS = ("id", "start_time", "type", "model", "usage")
+# What the writer reads of a span record when the span is already stored (rows.merge, and
+# whether a cost was sent). Only these travel with the prepared rows, which may come from
+# another process; the span's state is rebuilt from its row when a merge needs it.
+MERGE_FIELDS = ("id", "start_time", "type", "model", "usage", "cost")
 
 
 @dataclass
@@ -75,7 +76,6 @@ class Ingest:
 
     traces: list[dict[str, Any]] = field(default_factory=list)
     span_records: list[dict[str, Any]] = field(default_factory=list)  # the fields a merge reads (MERGE_FIELDS)
-    span_states: list[SpanState] = field(default_factory=list)
     span_params: list[Any] = field(default_factory=list)
     scores: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
     default_project_id: str = ""
@@ -84,7 +84,7 @@ class Ingest:
 
     @property
     def size(self) -> int:
-        return len(self.traces) + len(self.span_states) + len(self.scores)
+        return len(self.traces) + len(self.span_params) + len(self.scores)
 
 
 def prepare(
@@ -103,7 +103,6 @@ def prepare(
     for rec in items.get("spans", ()):
         row, state = span_row(rec, project_ids[rec.get("project") or default_project], now)
         ingest.span_records.append({key: rec.get(key) for key in MERGE_FIELDS})
-        ingest.span_states.append(state)
         ingest.span_params.append(params(row))
         ingest.rollups.span(state.facts(), +1)
         add_totals(ingest.totals, state, +1)

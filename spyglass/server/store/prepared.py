@@ -41,6 +41,10 @@ class Prepared:
             return self._getter(row)
         return row
 
+    def as_row(self, params: Any) -> dict[str, Any]:
+        """The row `params` were made from, by column name."""
+        return dict(zip(self.keys, params, strict=True)) if self.positional else params
+
     def replace(self, params: Any, key: str, value: Any) -> Any:
         if not self.positional:
             return {**params, key: value}
