@@ -87,7 +87,8 @@ class Writer:
 
     @contextmanager
     def paused(self) -> Iterator[None]:
-        """No commit starts until the block ends (one in progress finishes first)."""
+        """No commit (of writes or of text-search indexing) starts until the block ends; one
+        in progress finishes first."""
         with self._commit_lock:
             yield
 
@@ -163,7 +164,7 @@ class Writer:
         deadline = time.monotonic() + self.idle_interval
         try:
             while self._queue.empty() and time.monotonic() < deadline:
-                with self._conn.begin():
+                with self._commit_lock, self._conn.begin():
                     done = search.catch_up(self._conn, self.index_batch)
                 if not done:
                     return
