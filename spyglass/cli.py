@@ -87,7 +87,9 @@ def serve(
         os.environ[f"SPYGLASS_{name.upper()}"] = str(value)
     err.print(f"Spyglass {__version__} on [bold]http://{settings.host}:{settings.port}[/] "
               f"(database: {settings.db_url})")
-    options = {"host": settings.host, "port": settings.port, "log_level": log_level, "timeout_graceful_shutdown": 10}
+    # No WebSocket endpoints: ws="none" spares loading a WebSocket implementation at start.
+    options = {"host": settings.host, "port": settings.port, "log_level": log_level, "timeout_graceful_shutdown": 10,
+               "ws": "none"}
     if settings.workers > 1:  # each worker process builds its own app (and writer) from the environment
         uvicorn.run("spyglass.server.main:app_from_env", factory=True, workers=settings.workers, **options)
         return
