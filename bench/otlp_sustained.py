@@ -2,7 +2,8 @@
 
     python bench/otlp_sustained.py [--spans 80000] [--batch 100] [--runs 1] [--env NAME=VALUE ...]
 
-Starts `spyglass serve` (this checkout's virtualenv) on a fresh SQLite file, sends the shared
+Starts `spyglass serve` (bench/ingest.py's `Server`: the virtualenv of the Python running this
+script) on a fresh SQLite file, sends the shared
 harness's OpenInference RAG spans (../shared/bench/otlp_load.py, 4 concurrent clients) and
 waits until all are counted in the database, then prints persisted spans/s, server CPU per
 1,000 spans and the sizes of the database file and its WAL before shutdown. Longer than the
@@ -16,65 +17,35 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-LOAD = REPO.parent / "shared" / "bench" / "otlp_load.py"
+from ingest import Server  # bench/ingest.py: a `spyglass serve` process on a fresh database
+
+LOAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "otlp_load.py"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not become healthy")
-
-
-def one_run(args: argparse.Namespace, extra_env: dict[str, str]) -> dict[str, float]:
+def one_run(args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "spyglass.db"
-        port = free_port()
-        env = {**os.environ, **extra_env, "SPYGLASS_DB_URL": f"sqlite:///{db}", "SPYGLASS_PORT": str(port),
-               "PYTHONDONTWRITEBYTECODE": "1"}
-        log = (Path(tmp) / "server.log").open("w")
-        server = subprocess.Popen([str(REPO / ".venv" / "bin" / "spyglass"), "serve", "--log-level", "warning"],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = Server("sqlite", Path(tmp))
+        db = Path(tmp) / "bench.db"
         try:
-            wait_healthy(port)
             out = Path(tmp) / "load.json"
-            subprocess.run([args.client_python, str(LOAD), "--url", f"http://127.0.0.1:{port}/v1/traces",
+            subprocess.run([args.client_python, str(LOAD), "--url", f"http://127.0.0.1:{server.port}/v1/traces",
                             "--spans", str(args.spans), "--batch", str(args.batch), "--concurrency", "4",
                             "--retries", "50", "--project", "sustained", "--checker", "count-cmd",
                             "--count-cmd", f'sqlite3 {db} "select count(*) from span"',
-                            "--server-pid", str(server.pid), "-q", "--json-out", str(out)],
+                            "--server-pid", str(server.proc.pid), "-q", "--json-out", str(out)],
                            check=True, stdout=subprocess.DEVNULL)
             result = json.loads(out.read_text())
             wal = Path(f"{db}-wal")
             return {"spans_per_s": result["persisted"]["e2e_spans_per_s"],
                     "server_cpu_ms_per_1k_spans": result["server"]["cpu_ms_per_1k_spans"],
                     "db_mb": db.stat().st_size / 1e6, "wal_mb": wal.stat().st_size / 1e6 if wal.exists() else 0.0}
-        except Exception:
-            print((Path(tmp) / "server.log").read_text()[-2000:], file=sys.stderr)
-            raise
         finally:
-            server.terminate()
-            server.wait(30)
-            log.close()
+            server.stop()
 
 
 def main() -> int:
@@ -86,10 +57,11 @@ def main() -> int:
     parser.add_argument("--client-python", default="/tmp/spyglass-otlp-bench/client/bin/python")
     args = parser.parse_args()
     extra_env = dict(item.split("=", 1) for item in args.env)
+    os.environ.update(extra_env, PYTHONDONTWRITEBYTECODE="1")  # the server inherits them
     print(f"{args.spans} spans, {args.batch} per request, 4 clients, env {extra_env or '-'}")
     print("spans/s   server CPU ms/1k spans   db MB   WAL MB")
     for _ in range(args.runs):
-        r = one_run(args, extra_env)
+        r = one_run(args)
         print(f"{r['spans_per_s']:8,.0f}   {r['server_cpu_ms_per_1k_spans']:22.1f}   {r['db_mb']:5.0f}   "
               f"{r['wal_mb']:6.0f}", flush=True)
     return 0

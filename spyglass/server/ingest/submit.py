@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from spyglass.server.ingest.prepare import prepare, project_names
-from spyglass.server.store.projects import now_us
+from spyglass.server.model.convert import now_us
 
 if TYPE_CHECKING:
     from spyglass.server.store.base import Store

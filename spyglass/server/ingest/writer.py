@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 
 from spyglass.server.errors import Overloaded
 from spyglass.server.ingest.apply import GroupWriter, Work
+from spyglass.server.model.convert import now_us
 from spyglass.server.store import search
-from spyglass.server.store.projects import ProjectCache, now_us
+from spyglass.server.store.projects import ProjectCache
 from spyglass.server.store.statements import Statements
 
 log = logging.getLogger("spyglass.writer")

@@ -11,11 +11,10 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from spyglass.server.model.convert import dump_json
+from spyglass.server.model.convert import dump_json, now_us
 from spyglass.server.query import ast, fields
 from spyglass.server.query.ast import Op
 from spyglass.server.query.fields import Kind, Target
-from spyglass.server.query.sql import now_us
 from spyglass.server.store.search import fold
 
 Record = Mapping[str, Any]

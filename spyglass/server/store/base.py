@@ -33,15 +33,15 @@ class Store:
                                           synchronous=settings.sqlite_synchronous)
         self.statements = build(self.dialect)
         self.projects = ProjectCache(self.statements.project)
+        self.writer = Writer(self.engine, self.statements, self.projects, max_items=settings.queue_max_items,
+                             batch_max_items=settings.batch_max_items)
         self.checkpointer = None
         if self.dialect is Dialect.SQLITE:
             wal = Path(f"{sqlite_path(settings.db_url)}-wal")
             # Idle means no write for a second, not a moment between two requests: the idle
             # checkpoint (TRUNCATE) holds the writer back while it runs.
             self.checkpointer = Checkpointer(self.engine, wal, lambda: self.writer.idle_for() >= 1.0,
-                                            lambda: self.writer.paused())
-        self.writer = Writer(self.engine, self.statements, self.projects, max_items=settings.queue_max_items,
-                             batch_max_items=settings.batch_max_items)
+                                            self.writer.paused)
         self.offload = Offload(settings.ingest_processes, OTLP_HELPER_MODULES)
 
     def open(self, *, run_migrations: bool = True) -> None:

@@ -17,13 +17,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from spyglass.server.errors import BadRequest, NotFound
-from spyglass.server.model.convert import from_us, load_json
+from spyglass.server.model.convert import from_us, load_json, now_us
 from spyglass.server.model.ids import uuid7
 from spyglass.server.store import tables as t
 from spyglass.server.store.datasets import ITEM_SOURCES, lock_dataset, require_dataset
 from spyglass.server.store.named import chunks, json_param
 from spyglass.server.store.pagination import decode_cursor, encode_cursor
-from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID, now_us
+from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID
 from spyglass.server.store.queries import check_limit
 
 DATA_KEYS = ("input", "expected_output", "metadata")

@@ -13,11 +13,11 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from spyglass.server.errors import Conflict, NotFound
-from spyglass.server.model.convert import from_us, load_json
+from spyglass.server.model.convert import from_us, load_json, now_us
 from spyglass.server.model.ids import uuid7
 from spyglass.server.store import tables as t
 from spyglass.server.store.named import find_named, json_param, like_pattern, name_or_id, newest_first, pick
-from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID, now_us
+from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID
 from spyglass.server.store.queries import Page
 
 ITEM_SOURCES = ("api", "sdk", "ui", "trace", "span", "import", "opik")

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Row
 
 from spyglass.server.errors import BadRequest, Conflict, NotFound
-from spyglass.server.model.convert import from_us, load_json
+from spyglass.server.model.convert import from_us, load_json, now_us
 from spyglass.server.model.ids import uuid7
 from spyglass.server.store import tables as t
 from spyglass.server.store.datasets import require_dataset
@@ -21,7 +21,7 @@ from spyglass.server.store.experiment_runs import item_rows_view
 from spyglass.server.store.experiment_stats import aggregates, empty_aggregates
 from spyglass.server.store.named import chunks, json_param, like_pattern, newest_first
 from spyglass.server.store.pagination import decode_cursor, encode_cursor
-from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID, now_us
+from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID
 from spyglass.server.store.queries import Page, check_limit
 
 STATUSES = ("running", "completed", "cancelled")

@@ -15,11 +15,11 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from spyglass.server.errors import BadRequest, Conflict, NotFound
-from spyglass.server.model.convert import load_json
+from spyglass.server.model.convert import load_json, now_us
 from spyglass.server.model.ids import uuid7
 from spyglass.server.store import tables as t
 from spyglass.server.store.named import find_named, json_param, like_pattern, name_or_id, newest_first
-from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID, now_us
+from spyglass.server.store.projects import DEFAULT_WORKSPACE_ID
 from spyglass.server.store.prompt_templates import diff_lines, normalize_template
 from spyglass.server.store.prompt_views import latest_row, prompt_views, version_row, version_view, versions_of
 from spyglass.server.store.queries import Page

@@ -9,9 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from spyglass.server.api.deps import StoreDep
+from spyglass.server.model.convert import now_us
 from spyglass.server.store import queries
 from spyglass.server.store.base import Store
-from spyglass.server.store.projects import now_us
 from spyglass.server.store.trace_shape import LAZY_FIELDS, first_levels, lazy_rows, search_ids, trace_shape
 from spyglass.server.ui.render import to_json
 

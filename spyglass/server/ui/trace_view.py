@@ -12,9 +12,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from spyglass.server.api.deps import StoreDep
+from spyglass.server.model.convert import now_us
 from spyglass.server.store import queries
 from spyglass.server.store.base import Store
-from spyglass.server.store.projects import now_us
 from spyglass.server.store.trace_tree import SKELETON_FIELDS, span_skeletons
 from spyglass.server.ui.chat import as_chat, as_documents
 from spyglass.server.ui.errors import html_router
