@@ -58,7 +58,7 @@ def tokenize(text: str) -> list[Token]:
         if ch == "." and last_end == i and tokens[-1].kind in (Tok.NAME, Tok.STRING):
             tokens.append(Token(Tok.DOT, ch, i + 1))
             i += 1
-        elif ch.isdigit() and last_end == i and tokens[-1].kind is Tok.DOT:
+        elif ch.isdecimal() and last_end == i and tokens[-1].kind is Tok.DOT:
             digits = re.compile(r"\d+").match(text, i)
             assert digits is not None
             tokens.append(Token(Tok.NUMBER, digits.group(), i + 1, int(digits.group())))  # a key: metadata.0.x
@@ -66,7 +66,7 @@ def tokenize(text: str) -> list[Token]:
         elif ch in "\"'":
             token, i = _string(text, i)
             tokens.append(token)
-        elif ch.isdigit() or (ch in "+-." and _NUMBER.match(text, i)):
+        elif ch.isdecimal() or (ch in "+-." and _NUMBER.match(text, i)):
             token, i = _number(text, i)
             tokens.append(token)
         elif ch in _PUNCT:

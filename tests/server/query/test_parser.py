@@ -204,6 +204,7 @@ def test_error_message_format() -> None:
     ("tokens in [1 2]", 14, "expected ',' or ']'"),
     ("tokens in [[1]]", 12, "lists do not nest"),
     ("cost > 1x", 9, "unknown duration unit 'x'"),
+    ("cost > ²", 8, "expected a value, found '²'"),  # a digit to str.isdigit, not to a number
     ('input ~ "' + "x" * 1001 + '"', 9, "search text longer than 1000 characters"),
     ("(" * 100 + "error" + ")" * 100, 65, "filter nested too deeply"),
 ])
