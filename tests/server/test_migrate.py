@@ -1,13 +1,20 @@
-"""A new SQLite database is built from the schema snapshot; it must equal what the migrations build."""
+"""Schema migrations: a new SQLite database is built from the snapshot (equal to what the migrations
+build); an existing one is upgraded, and downgraded without losing data."""
 
 from __future__ import annotations
 
 import orjson
+from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from spyglass.server.app import create_app
+from spyglass.server.model.convert import load_json
 from spyglass.server.store import migrate
 from spyglass.server.store.engine import make_engine
+from tests.server.factory import ingest, span, trace
 
 
 def _built(path, build):
@@ -41,5 +48,25 @@ def test_an_existing_database_is_upgraded_by_the_migrations(tmp_path):
     path = tmp_path / "old.db"
     _built(path, lambda engine: migrate.upgrade_with_alembic(engine, "0002"))
     schema, revision = _built(path, migrate.upgrade)
-    assert revision == "0003"
+    assert revision == ScriptDirectory.from_config(migrate.alembic_config(make_engine(f"sqlite:///{path}"))).get_current_head()
     assert schema == orjson.loads(migrate.SNAPSHOT.read_bytes())
+
+
+def test_going_back_before_attribute_refs_puts_the_texts_back(settings):
+    long_text = "a prompt long enough to be stored once, in the span input only " * 2
+    t = trace()
+    s = span(t["id"], input=long_text, attributes={"input.value": long_text, "n": 1})
+    with TestClient(create_app(settings)) as client:
+        ingest(client, traces=[t], spans=[s])
+    engine = make_engine(settings.db_url)
+    query = text("SELECT attributes FROM span WHERE id = :id")
+    with engine.connect() as conn:
+        assert load_json(conn.execute(query, {"id": s["id"]}).scalar()) == {"input.value": None, "n": 1}
+    with engine.begin() as conn:
+        config = migrate.alembic_config(engine)
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    with engine.connect() as conn:
+        stored = conn.execute(query, {"id": s["id"]}).scalar()
+    engine.dispose()
+    assert load_json(stored) == {"input.value": long_text, "n": 1}

@@ -19,7 +19,8 @@ from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals, tota
 from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.ingest.rows import SpanState, merge, state_of, trace_facts
 from spyglass.server.ingest.traces import combine
-from spyglass.server.model.convert import to_us
+from spyglass.server.model.attributes import expand
+from spyglass.server.model.convert import dump_json, load_json, to_us
 from spyglass.server.store import search
 from spyglass.server.store import tables as t
 from spyglass.server.store.annotations import find_score, score_key
@@ -112,6 +113,7 @@ class GroupWriter:
         # the same id comes again.
         latest: dict[str, SpanState | tuple[Ingest, int]] = {}
         params: list[Any] = []
+        expand_at: list[int] = []  # updates that must first expand the stored attributes
         for work in ingests:
             self.rollups.merge(work.rollups)
             for trace_id, totals in work.totals.items():
@@ -132,8 +134,32 @@ class GroupWriter:
                 work.span_params[i] = self._as_update(work.span_params[i], rec, merged)
                 self._correct(prev, given, merged)
                 latest[span_id] = merged
+                if self._replaces_referenced_values(work.span_params[i]):
+                    expand_at.append(len(params) + i)
             params.extend(work.span_params)
-        self.stmts.span.run_params(self.conn, params)
+        start = 0
+        for at in expand_at:  # rare: the stored row is read after the rows before it are written
+            self.stmts.span.run_params(self.conn, params[start:at])
+            params[at] = self._with_full_attributes(params[at])
+            start = at
+        self.stmts.span.run_params(self.conn, params[start:])
+
+    def _replaces_referenced_values(self, params: Any) -> bool:
+        row = self.stmts.span.as_row(params)
+        return row["attributes"] is None and (row["input"] is not None or row["output"] is not None)
+
+    def _with_full_attributes(self, params: Any) -> Any:
+        """An update that replaces a span's input or output but not its attributes: references
+        from the stored attributes into the old input/output (model/attributes.py) would point
+        at the new ones, so the attributes are written again, whole (their references cleared)."""
+        s = t.span.c
+        span_id = self.stmts.span.as_row(params)["id"]
+        row = self.conn.execute(select(s.attributes, s.attribute_refs, s.input, s.output).where(s.id == span_id)).first()
+        if row is None or row.attribute_refs is None:
+            return params
+        full = expand(load_json(row.attributes), load_json(row.attribute_refs), load_json(row.input),
+                      load_json(row.output))
+        return self.stmts.span.replace(params, "attributes", dump_json(full))
 
     def _new_state(self, work: Ingest, i: int) -> SpanState:
         """The state of span `i` of a request as prepared (as if it were new)."""

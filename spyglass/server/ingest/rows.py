@@ -12,6 +12,7 @@ from typing import Any
 
 from spyglass.server.ingest import pricing
 from spyglass.server.ingest.rollups import SpanFacts, TraceFacts
+from spyglass.server.model import attributes
 from spyglass.server.model.convert import dump_json, load_json, to_us
 
 
@@ -86,6 +87,7 @@ def span_row(rec: dict[str, Any], project_id: str, now: int) -> tuple[dict[str, 
                       usage.get("cache_write_tokens"), rec.get("cost"), error is not None, rec.get("cost") is not None)
     if not state.cost_given:
         state.cost = computed_cost(state)
+    stored_attributes, refs = attributes.compact(rec.get("attributes"), rec.get("input"), rec.get("output"))
     row = {
         "id": rec["id"],
         "trace_id": rec["trace_id"],
@@ -107,7 +109,8 @@ def span_row(rec: dict[str, Any], project_id: str, now: int) -> tuple[dict[str, 
         "usage": dump_json(usage) if usage else None,
         "cost": state.cost,
         "error": dump_json(error),
-        "attributes": dump_json(rec.get("attributes")),
+        "attributes": dump_json(stored_attributes),
+        "attribute_refs": dump_json(refs),
         "events": dump_json(rec.get("events")),
         "created_at": now,
         "updated_at": now,

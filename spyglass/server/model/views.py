@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spyglass.server.model.attributes import expand
 from spyglass.server.model.convert import from_us, load_json
 
 
@@ -49,6 +50,7 @@ def trace_view(row: Any, project: str, scores: list[dict[str, Any]] | None = Non
 
 def span_view(row: Any, project: str, scores: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     error = load_json(row.error)
+    span_input, span_output = load_json(row.input), load_json(row.output)
     return {
         "id": row.id,
         "trace_id": row.trace_id,
@@ -60,8 +62,8 @@ def span_view(row: Any, project: str, scores: list[dict[str, Any]] | None = None
         "end_time": from_us(row.end_time),
         "duration_ms": _ms(row.duration),
         "status": "error" if error is not None else ("running" if row.end_time is None else "ok"),
-        "input": load_json(row.input),
-        "output": load_json(row.output),
+        "input": span_input,
+        "output": span_output,
         "metadata": load_json(row.metadata) or {},
         "tags": load_json(row.tags) or [],
         "model": row.model,
@@ -69,7 +71,7 @@ def span_view(row: Any, project: str, scores: list[dict[str, Any]] | None = None
         "usage": load_json(row.usage),
         "cost": row.cost,
         "error": error,
-        "attributes": load_json(row.attributes) or {},
+        "attributes": expand(load_json(row.attributes), load_json(row.attribute_refs), span_input, span_output) or {},
         "events": load_json(row.events) or [],
         "feedback_scores": scores or [],
     }

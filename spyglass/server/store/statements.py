@@ -76,6 +76,11 @@ def _keep(name: str) -> Any:
     return lambda cur, exc: func.coalesce(getattr(exc, name), getattr(cur, name))
 
 
+def _follows(name: str, leader: str) -> Any:
+    """Written together with `leader`: replaced (even by NULL) when `leader` is given, else kept."""
+    return lambda cur, exc: case((getattr(exc, leader).is_not(None), getattr(exc, name)), else_=getattr(cur, name))
+
+
 def _replace(name: str) -> Any:
     """The newest write wins (a score given again replaces the old one)."""
     return lambda cur, exc: getattr(exc, name)
@@ -117,8 +122,8 @@ class Statements:
 
 def build(dialect: Dialect) -> Statements:
     stamp = {"updated_at": lambda cur, exc: exc.updated_at}
-    span = upsert(dialect, t.span, ["id", "project_id", *SPAN_FIELDS, "created_at", "updated_at"], ["id"],
-                  {**{f: _keep(f) for f in SPAN_FIELDS}, **stamp})
+    span = upsert(dialect, t.span, ["id", "project_id", *SPAN_FIELDS, "attribute_refs", "created_at", "updated_at"],
+                  ["id"], {**{f: _keep(f) for f in SPAN_FIELDS}, "attribute_refs": _follows("attribute_refs", "attributes"), **stamp})
     # A trace's own fields merge; the totals of its spans in this group add up.
     trace = upsert(dialect, t.trace, ["id", "project_id", *TRACE_FIELDS, *TRACE_TOTALS, "cost", "created_at",
                                       "updated_at"], ["id"],

@@ -123,6 +123,8 @@ span = Table(
     Column("events", Json),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Where the attributes left out of `attributes` are found in input/output (model/attributes.py).
+    Column("attribute_refs", Json),
     UniqueConstraint("id"),
     Index(None, "trace_id"),
     Index(None, "project_id", "start_time", "pk"),

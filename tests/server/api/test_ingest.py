@@ -5,7 +5,12 @@ import gzip
 import orjson
 import pytest
 
+from sqlalchemy import select
+
 from spyglass.server.ingest import pricing
+from spyglass.server.model.convert import load_json
+from spyglass.server.store import tables as t
+from spyglass.server.store.engine import make_engine
 from tests.server.factory import ingest, llm_span, new_id, span, stats, trace
 
 
@@ -139,6 +144,58 @@ def test_update_after_create_merges_fields(client):
     assert (only["input"], only["output"], only["type"]) == ({"q": 1}, {"done": True}, "general")
     assert only["start_time"] == s["start_time"] and only["duration_ms"] == 1000.0
     assert stats(client)["totals"]["span_count"] == 1
+
+
+LONG_PROMPT = "Which of our plans include priority support? " * 3
+LONG_ANSWER = "Priority support comes with the Team and Enterprise plans. " * 3
+
+
+def _stored_refs(settings, span_id):
+    engine = make_engine(settings.db_url)
+    with engine.connect() as conn:
+        refs = conn.execute(select(t.span.c.attribute_refs).where(t.span.c.id == span_id)).scalar()
+    engine.dispose()
+    return load_json(refs)
+
+
+def _llm_with_raw_attributes(trace_id):
+    attributes = {"llm.input_messages.0.message.content": LONG_PROMPT, "output.value": LONG_ANSWER,
+                  "llm.token_count.total": 12}
+    return llm_span(trace_id, input={"messages": [{"role": "user", "content": LONG_PROMPT}]},
+                    output={"role": "assistant", "content": LONG_ANSWER}, attributes=attributes)
+
+
+def test_raw_attributes_come_back_whole_though_stored_once(client, settings, dialect):
+    t = trace()
+    s = _llm_with_raw_attributes(t["id"])
+    ingest(client, traces=[t], spans=[s])
+    assert _stored_refs(settings, s["id"]) == {"llm.input_messages.0.message.content": ["input", "messages", 0,
+                                                                                         "content"],
+                                               "output.value": ["output", "content"]}
+    got = client.get(f"/api/v1/spans/{s['id']}").json()
+    assert got["attributes"] == s["attributes"]
+    if dialect == "sqlite":  # JSONB keeps keys in an order of its own
+        assert list(got["attributes"]) == list(s["attributes"])
+
+
+@pytest.mark.parametrize("one_request", [False, True])
+def test_an_update_of_input_or_output_keeps_the_raw_attributes(client, settings, one_request):
+    t = trace()
+    s = _llm_with_raw_attributes(t["id"])
+    update = {"id": s["id"], "trace_id": t["id"], "output": {"role": "assistant", "content": "Changed."}}
+    if one_request:  # both in one group commit
+        ingest(client, traces=[t], spans=[s, update])
+    else:
+        ingest(client, traces=[t], spans=[s])
+        assert _stored_refs(settings, s["id"]) is not None
+        ingest(client, spans=[update])
+    got = client.get(f"/api/v1/spans/{s['id']}").json()
+    assert got["output"] == update["output"] and got["input"] == s["input"]
+    assert got["attributes"] == s["attributes"]
+    # Attributes given with the update replace the old ones and their references.
+    ingest(client, spans=[{**update, "attributes": {"output.value": "Changed."}}])
+    assert client.get(f"/api/v1/spans/{s['id']}").json()["attributes"] == {"output.value": "Changed."}
+    assert _stored_refs(settings, s["id"]) is None
 
 
 def test_duplicate_delivery_is_idempotent(client):
