@@ -91,9 +91,11 @@ class GroupWriter:
         self._write_spans(ingests)
         for d in deletes:
             (self._delete_traces if d.kind == "trace" else self._delete_spans)(d.ids)
-        rows, new_states, read_back = combine(traces, self.totals, set(old_traces), self.now)
+        rows, new_states = combine(traces, self.totals, old_traces, self.now)
         self.stmts.trace.run(self.conn, rows)
-        new_states.update(select_traces(self.conn, read_back | set(deleted_traces)))
+        if deleted_traces:  # a deleted trace may have been written again after its delete
+            new_states = {**new_states, **dict.fromkeys(deleted_traces)}
+            new_states.update(select_traces(self.conn, deleted_traces))
         self._settle_traces(old_traces, new_states, updated=[row["id"] for row in traces])
         scores = [(rec, pid, w.default_project_id) for w in ingests for rec, pid in w.scores]
         if scores:

@@ -18,7 +18,7 @@ from spyglass.server.model.convert import dump_json, load_json, to_us
 
 def trace_row(rec: dict[str, Any], project_id: str, now: int) -> dict[str, Any]:
     """A new trace without a start time starts now (lists page by start time); the writer
-    clears that stand-in when the trace already exists (see `GIVEN_ONLY`)."""
+    clears that stand-in when the trace already exists (see ingest/traces.py)."""
     start = to_us(rec.get("start_time"))
     return {
         "id": rec["id"],
