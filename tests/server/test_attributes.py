@@ -36,7 +36,7 @@ def test_texts_found_in_input_and_output_are_stored_once():
 def test_a_string_input_and_documents_in_lists():
     docs = [{"id": "d1", "content": PROMPT}, {"id": "d2", "content": ANSWER, "metadata": {"n": [ANSWER]}}]
     attributes = {"input.value": PROMPT, "retrieval.documents.1.document.content": ANSWER}
-    stored, refs, back = _round_trip(attributes, PROMPT, {"documents": docs})
+    _, refs, back = _round_trip(attributes, PROMPT, {"documents": docs})
     assert refs == {"input.value": ["input"], "retrieval.documents.1.document.content": ["output", "documents", 1,
                                                                                            "content"]}
     assert back == attributes

@@ -27,6 +27,10 @@ def _built(path, build):
     return schema, revision
 
 
+def _head(path):
+    return ScriptDirectory.from_config(migrate.alembic_config(make_engine(f"sqlite:///{path}"))).get_current_head()
+
+
 def test_the_snapshot_is_what_the_migrations_build(tmp_path):
     schema, _ = _built(tmp_path / "alembic.db", migrate.upgrade_with_alembic)
     stored = orjson.loads(migrate.SNAPSHOT.read_bytes())
@@ -35,7 +39,7 @@ def test_the_snapshot_is_what_the_migrations_build(tmp_path):
 
 
 def test_a_new_database_from_the_snapshot_is_at_the_head_revision(tmp_path):
-    head = ScriptDirectory.from_config(migrate.alembic_config(make_engine(f"sqlite:///{tmp_path}/x.db"))).get_current_head()
+    head = _head(tmp_path / "x.db")
     from_migrations, _ = _built(tmp_path / "alembic.db", migrate.upgrade_with_alembic)
     from_snapshot, revision = _built(tmp_path / "snapshot.db", migrate.upgrade)
     assert (from_snapshot, revision) == (from_migrations, head)
@@ -48,7 +52,7 @@ def test_an_existing_database_is_upgraded_by_the_migrations(tmp_path):
     path = tmp_path / "old.db"
     _built(path, lambda engine: migrate.upgrade_with_alembic(engine, "0002"))
     schema, revision = _built(path, migrate.upgrade)
-    assert revision == ScriptDirectory.from_config(migrate.alembic_config(make_engine(f"sqlite:///{path}"))).get_current_head()
+    assert revision == _head(path)
     assert schema == orjson.loads(migrate.SNAPSHOT.read_bytes())
 
 

@@ -156,7 +156,8 @@ class GroupWriter:
         at the new ones, so the attributes are written again, whole (their references cleared)."""
         s = t.span.c
         span_id = self.stmts.span.as_row(params)["id"]
-        row = self.conn.execute(select(s.attributes, s.attribute_refs, s.input, s.output).where(s.id == span_id)).first()
+        query = select(s.attributes, s.attribute_refs, s.input, s.output).where(s.id == span_id)
+        row = self.conn.execute(query).first()
         if row is None or row.attribute_refs is None:
             return params
         full = expand(load_json(row.attributes), load_json(row.attribute_refs), load_json(row.input),

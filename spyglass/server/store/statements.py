@@ -123,7 +123,8 @@ class Statements:
 def build(dialect: Dialect) -> Statements:
     stamp = {"updated_at": lambda cur, exc: exc.updated_at}
     span = upsert(dialect, t.span, ["id", "project_id", *SPAN_FIELDS, "attribute_refs", "created_at", "updated_at"],
-                  ["id"], {**{f: _keep(f) for f in SPAN_FIELDS}, "attribute_refs": _follows("attribute_refs", "attributes"), **stamp})
+                  ["id"], {**{f: _keep(f) for f in SPAN_FIELDS},
+                           "attribute_refs": _follows("attribute_refs", "attributes"), **stamp})
     # A trace's own fields merge; the totals of its spans in this group add up.
     trace = upsert(dialect, t.trace, ["id", "project_id", *TRACE_FIELDS, *TRACE_TOTALS, "cost", "created_at",
                                       "updated_at"], ["id"],

@@ -4,7 +4,6 @@ import gzip
 
 import orjson
 import pytest
-
 from sqlalchemy import select
 
 from spyglass.server.ingest import pricing
