@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import and_, delete, select, tuple_
 from sqlalchemy.engine import Connection
 
-from spyglass.server.ingest.lookups import chunks, select_spans, select_spans_by_id, select_traces, traces_of_spans
+from spyglass.server.ingest.lookups import (
+    chunks,
+    select_spans,
+    select_spans_by_id,
+    select_traces,
+    traces_and_stored_spans,
+    traces_of_spans,
+)
 from spyglass.server.ingest.prepare import Ingest, TraceTotals, add_totals, totals_for
 from spyglass.server.ingest.rollups import RollupDelta, ScoreFacts
 from spyglass.server.ingest.rows import SpanState, merge, state_of, trace_facts
@@ -87,8 +94,9 @@ class GroupWriter:
         deleted_traces = [i for d in deletes if d.kind == "trace" for i in d.ids]
         self.touched_traces.update(deleted_traces)
         self.touched_traces.update(traces_of_spans(self.conn, [i for d in deletes if d.kind == "span" for i in d.ids]))
-        old_traces = select_traces(self.conn, self.touched_traces)
-        self._write_spans(ingests)
+        span_ids = list({rec["id"] for w in ingests for rec in w.span_records})
+        old_traces, stored_span_ids = traces_and_stored_spans(self.conn, self.touched_traces, span_ids)
+        self._write_spans(ingests, stored_span_ids)
         for d in deletes:
             (self._delete_traces if d.kind == "trace" else self._delete_spans)(d.ids)
         rows, new_states = combine(traces, self.totals, old_traces, self.now)
@@ -107,10 +115,9 @@ class GroupWriter:
         for table_name, pks in self.stale.items():
             search.mark_stale(self.conn, table_name, pks, after_delete=bool(deletes))
 
-    def _write_spans(self, ingests: list[Ingest]) -> None:
+    def _write_spans(self, ingests: list[Ingest], stored_ids: list[str]) -> None:
         """Insert every span; only spans already stored (or repeated in the group) need merging."""
-        ids = list({sid["id"] for w in ingests for sid in w.span_records})
-        stored = select_spans_by_id(self.conn, ids) if ids else {}
+        stored = select_spans_by_id(self.conn, stored_ids) if stored_ids else {}
         # A span seen once in the group is remembered by its place; its state is built only if
         # the same id comes again.
         latest: dict[str, SpanState | tuple[Ingest, int]] = {}

@@ -50,6 +50,27 @@ TRACE_ROW_SQL = ("SELECT id, pk, project_id, start_time, end_time, duration, err
                  "thread_id FROM trace WHERE id IN ({marks})")
 
 
+def traces_and_stored_spans(conn: Connection, trace_ids: Iterable[str], span_ids: list[str]
+                            ) -> tuple[dict[str, TraceRow], list[str]]:
+    """`select_traces`, and which of `span_ids` are stored: one statement where both fit, since
+    every statement of a group commit may wait for the interpreter lock or a core to come back."""
+    trace_ids = list(trace_ids)
+    if not trace_ids or not span_ids or len(trace_ids) + len(span_ids) > CHUNK:
+        return select_traces(conn, trace_ids), existing_ids(conn, "span", span_ids) if span_ids else []
+    sql = (TRACE_ROW_SQL.format(marks=_marks(conn, len(trace_ids))) + " UNION ALL SELECT id, NULL, NULL, NULL, "
+           f"NULL, NULL, NULL, NULL, NULL FROM span WHERE id IN ({_marks(conn, len(span_ids))})")
+    cursor = raw_cursor(conn)
+    cursor.execute(sql, (*trace_ids, *span_ids))
+    traces: dict[str, TraceRow] = {}
+    spans: list[str] = []
+    for row in cursor.fetchall():
+        if row[1] is None:  # a span: stored traces always have their key
+            spans.append(row[0])
+        else:
+            traces[row[0]] = TraceRow(*row[:6], bool(row[6]), *row[7:])
+    return traces, spans
+
+
 def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, TraceRow]:
     """The stored state of the traces among `ids` (the writer's hot path, so plain SQL)."""
     found: dict[str, TraceRow] = {}
