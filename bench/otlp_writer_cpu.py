@@ -23,9 +23,9 @@ from pathlib import Path
 
 from spyglass.server.compat.otlp.service import Known, plan
 from spyglass.server.ingest.apply import GroupWriter
+from spyglass.server.model.convert import now_us
 from spyglass.server.settings import Settings
 from spyglass.server.store.base import Store
-from spyglass.server.model.convert import now_us
 
 HARNESS = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
 PROJECT = "otlp-writer-cpu"

@@ -102,7 +102,7 @@ class GroupWriter:
         rows, new_states = combine(traces, self.totals, old_traces, self.now)
         self.stmts.trace.run(self.conn, rows)
         if deleted_traces:  # a deleted trace may have been written again after its delete
-            new_states = {**new_states, **dict.fromkeys(deleted_traces)}
+            new_states.update(dict.fromkeys(deleted_traces))
             new_states.update(select_traces(self.conn, deleted_traces))
         self._settle_traces(old_traces, new_states, updated=[row["id"] for row in traces])
         scores = [(rec, pid, w.default_project_id) for w in ingests for rec, pid in w.scores]

@@ -56,7 +56,7 @@ def traces_and_stored_spans(conn: Connection, trace_ids: Iterable[str], span_ids
     every statement of a group commit may wait for the interpreter lock or a core to come back."""
     trace_ids = list(trace_ids)
     if not trace_ids or not span_ids or len(trace_ids) + len(span_ids) > CHUNK:
-        return select_traces(conn, trace_ids), existing_ids(conn, "span", span_ids) if span_ids else []
+        return select_traces(conn, trace_ids), existing_ids(conn, "span", span_ids)
     sql = (TRACE_ROW_SQL.format(marks=_marks(conn, len(trace_ids))) + " UNION ALL SELECT id, NULL, NULL, NULL, "
            f"NULL, NULL, NULL, NULL, NULL FROM span WHERE id IN ({_marks(conn, len(span_ids))})")
     cursor = raw_cursor(conn)
@@ -67,8 +67,13 @@ def traces_and_stored_spans(conn: Connection, trace_ids: Iterable[str], span_ids
         if row[1] is None:  # a span: stored traces always have their key
             spans.append(row[0])
         else:
-            traces[row[0]] = TraceRow(*row[:6], bool(row[6]), *row[7:])
+            traces[row[0]] = _trace_row(row)
     return traces, spans
+
+
+def _trace_row(row: Any) -> TraceRow:
+    """A TraceRow from a row selected with TRACE_ROW_SQL's columns."""
+    return TraceRow(*row[:6], bool(row[6]), *row[7:])
 
 
 def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, TraceRow]:
@@ -78,7 +83,7 @@ def select_traces(conn: Connection, ids: Iterable[str]) -> dict[str, TraceRow]:
     for part in chunks(list(ids)):
         cursor.execute(TRACE_ROW_SQL.format(marks=_marks(conn, len(part))), tuple(part))
         for row in cursor.fetchall():
-            found[row[0]] = TraceRow(*row[:6], bool(row[6]), *row[7:])
+            found[row[0]] = _trace_row(row)
     return found
 
 

@@ -67,7 +67,9 @@ def expand(attributes: dict[str, Any] | None, refs: dict[str, Path] | None, span
 
 
 def _long_strings(node: Any, path: Path, found: dict[int, list[tuple[str, Path]]]) -> None:
-    """Every long string inside a JSON value, with its place, by length."""
+    """Every long string inside a JSON value, with its place, by length. (The dict and list
+    loops are written out apart: one loop over a generator of pairs made `compact` ~15 %
+    slower, and it runs for every span.)"""
     kind = type(node)
     if kind is str:
         if len(node) >= MIN_SHARED_CHARS:

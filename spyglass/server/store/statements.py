@@ -16,6 +16,7 @@ from spyglass.server.store import tables as t
 from spyglass.server.store.engine import Dialect
 from spyglass.server.store.prepared import Prepared
 
+
 def _dialect(dialect: Dialect) -> Any:
     if dialect is Dialect.SQLITE:
         return sqlite.dialect()
