@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from spyglass import __version__
-from spyglass.server.api import create_api_router
+from spyglass.server.api import api_routes
 from spyglass.server.api import ingest as native_ingest
 from spyglass.server.api.responses import JSON
-from spyglass.server.compat import create_compat_router
+from spyglass.server.compat import add_compat_routes
 from spyglass.server.compat.langfuse.auth import key_table
 from spyglass.server.compat.otlp import http as otlp_http
 from spyglass.server.compat.otlp.grpc_server import start_grpc, stop_grpc
@@ -20,7 +20,7 @@ from spyglass.server.fast_path import SpyglassApp
 from spyglass.server.model.records import ingest_body
 from spyglass.server.settings import Settings
 from spyglass.server.store.base import Store
-from spyglass.server.ui import create_ui_router, mount_static
+from spyglass.server.ui import mount_static, ui_routes
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *, migrated: bool = False) -> FastAPI:
@@ -49,9 +49,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *, 
                       description="Trace, evaluate and monitor LLM applications.")
     app.state.settings = settings
     app.state.store = store
-    app.include_router(create_api_router())
-    app.include_router(create_compat_router())
-    app.include_router(create_ui_router())
+    api_routes().build(app.router)
+    add_compat_routes(app)
+    ui_routes().build(app.router)
     mount_static(app)
     _document_ingest_schema(app)
     return app

@@ -1,18 +1,28 @@
-"""The native REST API v1: one router per resource, composed here.
+"""The native REST API v1: one `Routes` per resource, composed here.
 
-(No `from __future__ import annotations` here: it would shadow the `annotations` router module.)
+(No `from __future__ import annotations` here: it would shadow the `annotations` routes module.)
 """
 
-from fastapi import APIRouter
+from spyglass.server.api import (
+    annotations,
+    bulk,
+    calibration,
+    datasets,
+    experiment_stats,
+    experiments,
+    health,
+    projects,
+    prompts,
+    spans,
+    threads,
+    traces,
+)
+from spyglass.server.routes import Routes
 
-from spyglass.server.api import annotations, bulk, health, projects, spans, threads, traces
-from spyglass.server.api import datasets, experiments, prompts
-from spyglass.server.api import calibration, experiment_stats
 
-
-def create_api_router() -> APIRouter:
-    router = APIRouter()
+def api_routes() -> Routes:
+    routes = Routes()
     for module in (health, projects, bulk, traces, spans, threads, annotations, datasets, experiment_stats, experiments,
                    prompts, calibration):
-        router.include_router(module.router)
-    return router
+        routes.include(module.router)
+    return routes

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import NotFound
 from spyglass.server.ingest.apply import DeleteScore
 from spyglass.server.model.records import TargetType
+from spyglass.server.routes import Routes
 from spyglass.server.store.annotations import find_score
 from spyglass.server.store.base import Store
 
-router = APIRouter(prefix="/api/v1/scores", tags=["ingest"])
+router = Routes(prefix="/api/v1/scores", tags=["ingest"])
 
 
 async def remove_score(store: Store, target: str, target_id: str, name: str, author: str | None) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field, ValidationError
 
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import Unprocessable
 from spyglass.server.ingest.submit import write_items
 from spyglass.server.model.records import Id, trace_in
+from spyglass.server.routes import Routes
 from spyglass.server.store.bulk import trace_tags
 
-router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
+router = Routes(prefix="/api/v1/traces", tags=["traces"])
 
 
 class TagsBody(BaseModel):

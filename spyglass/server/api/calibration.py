@@ -16,14 +16,15 @@ import math
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from spyglass.evals.stats import cohen_kappa, pearson, spearman
 from spyglass.server.api.deps import StoreDep
+from spyglass.server.routes import Routes
 from spyglass.server.store.base import Store
 from spyglass.server.store.calibration import Target, paired_scores
 
-router = APIRouter(prefix="/api/v1/calibration", tags=["evaluation"])
+router = Routes(prefix="/api/v1/calibration", tags=["evaluation"])
 MAX_CATEGORIES = 10
 # Landis & Koch: (highest kappa, label); below zero is "poor"
 KAPPA_SCALE = ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial"), (math.inf, "almost perfect"))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from spyglass.server.api._json import Body, JsonObject, JsonValue, encodable, no_nul_parameters
 from spyglass.server.api._records import CursorParam
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.model.records import Id, ProjectName, Tag
+from spyglass.server.routes import Routes
 from spyglass.server.store import dataset_items, datasets
 
-router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"], dependencies=[Depends(no_nul_parameters)])
+router = Routes(prefix="/api/v1/datasets", tags=["datasets"], dependencies=[Depends(no_nul_parameters)])
 
 DatasetName = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Source = Literal["api", "sdk", "ui", "trace", "span", "import", "opik"]

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy.engine import Connection
 
 from spyglass.evals.stats import compare
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import BadRequest
+from spyglass.server.routes import Routes
 from spyglass.server.store.experiment_item_scores import item_scores
 from spyglass.server.store.experiments import get_experiments
 
-router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"])
+router = Routes(prefix="/api/v1/experiments", tags=["experiments"])
 MAX_COMPARED = 20
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from pydantic import ConfigDict, Field, StringConstraints
 
 from spyglass.server.api._json import Body, JsonObject, JsonValue, no_nul_parameters
@@ -12,10 +12,11 @@ from spyglass.server.api._records import CursorParam
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import BadRequest
 from spyglass.server.model.records import Id, ProjectName, Tag
+from spyglass.server.routes import Routes
 from spyglass.server.store import experiments
 from spyglass.server.store.experiment_compare import compare_experiments
 
-router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"],
+router = Routes(prefix="/api/v1/experiments", tags=["experiments"],
                    dependencies=[Depends(no_nul_parameters)])
 
 ExperimentName = Annotated[str, StringConstraints(min_length=1, max_length=500, strip_whitespace=True)]

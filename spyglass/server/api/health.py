@@ -3,14 +3,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
 from sqlalchemy import text
 
 from spyglass import __version__
 from spyglass.server.api.deps import StoreDep
+from spyglass.server.routes import Routes
 from spyglass.server.store.base import Store
 
-router = APIRouter(tags=["health"])
+router = Routes(tags=["health"])
 
 
 def _ping(store: Store) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select
 
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import BadRequest, Conflict
 from spyglass.server.model.convert import to_us
+from spyglass.server.routes import Routes
 from spyglass.server.store import stats
 from spyglass.server.store import tables as t
 
-router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
+router = Routes(prefix="/api/v1/projects", tags=["projects"])
 
 INTERVALS = {"1m": 1, "5m": 5, "15m": 15, "1h": 60, "6h": 360, "1d": 1440, "1w": 10080}
 

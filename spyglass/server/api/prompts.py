@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 from pydantic import ConfigDict, StringConstraints
 
 from spyglass.server.api._json import Body, JsonObject, no_nul_parameters
@@ -12,9 +12,10 @@ from spyglass.server.api._records import CursorParam
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.api.responses import JSON
 from spyglass.server.model.records import Tag
+from spyglass.server.routes import Routes
 from spyglass.server.store import prompts
 
-router = APIRouter(prefix="/api/v1/prompts", tags=["prompts"], dependencies=[Depends(no_nul_parameters)])
+router = Routes(prefix="/api/v1/prompts", tags=["prompts"], dependencies=[Depends(no_nul_parameters)])
 
 PromptName = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 

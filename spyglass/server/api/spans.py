@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from spyglass.server.api._records import (
     CursorParam,
@@ -17,9 +17,10 @@ from spyglass.server.api._records import (
 )
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.model.records import span_in
+from spyglass.server.routes import Routes
 from spyglass.server.store import queries
 
-router = APIRouter(prefix="/api/v1/spans", tags=["spans"])
+router = Routes(prefix="/api/v1/spans", tags=["spans"])
 
 
 @router.get("", summary="List spans of a project")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from spyglass.server.api._records import CursorParam, LimitParam, ProjectParam
 from spyglass.server.api.deps import StoreDep
+from spyglass.server.routes import Routes
 from spyglass.server.store import queries
 
-router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
+router = Routes(prefix="/api/v1/threads", tags=["threads"])
 
 
 @router.get("", summary="List threads of a project, most recently active first")

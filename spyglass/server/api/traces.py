@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field
 
 from spyglass.server.api._records import (
@@ -18,9 +18,10 @@ from spyglass.server.api._records import (
 )
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.model.records import Id, trace_in
+from spyglass.server.routes import Routes
 from spyglass.server.store import queries
 
-router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
+router = Routes(prefix="/api/v1/traces", tags=["traces"])
 
 
 @router.get("", summary="List traces of a project")

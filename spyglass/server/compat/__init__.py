@@ -1,7 +1,7 @@
 """Foreign wire formats (OTLP, Opik, Langfuse): translated to canonical records, no storage code.
 
-The routers are imported by `create_compat_router` only: the ingest helper processes import
-the OTLP mapping from this package and must not pay for the whole web API.
+The routes are imported by `add_compat_routes` only: the ingest helper processes import the
+OTLP mapping from this package and must not pay for the whole web API.
 """
 
 from __future__ import annotations
@@ -9,16 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import FastAPI
 
 
-def create_compat_router() -> APIRouter:
-    from fastapi import APIRouter
+def add_compat_routes(app: FastAPI) -> None:
+    from spyglass.server.compat.langfuse.routes import router as langfuse_routes
+    from spyglass.server.compat.opik.routes import opik_app
 
-    from spyglass.server.compat.langfuse.routes import router as langfuse_router
-    from spyglass.server.compat.opik.routes import router as opik_router
-
-    router = APIRouter()
-    router.include_router(langfuse_router)
-    router.include_router(opik_router)
-    return router
+    langfuse_routes.build(app.router)
+    app.mount("/opik", opik_app)

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from spyglass.server.routes import Routes
 from spyglass.server.ui import dataset_forms, datasets, experiments, prompts
 from spyglass.server.ui.views import router
 
 HERE = Path(__file__).parent
 
 
-def create_ui_router():  # type: ignore[no-untyped-def]
-    # Datasets, experiments and prompts come ahead of the pages router, whose last routes answer
+def ui_routes() -> Routes:
+    # Datasets, experiments and prompts come ahead of the pages routes, whose last routes answer
     # unknown /ui/... paths with a 404 page.
-    ui = APIRouter(include_in_schema=False)
+    ui = Routes()
     for module in (dataset_forms, datasets, experiments, prompts):
-        ui.include_router(module.router)
-    ui.include_router(router)
+        ui.include(module.router)
+    ui.include(router)
     return ui
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -15,11 +15,12 @@ from spyglass.server.api.deps import StoreDep
 from spyglass.server.errors import SpyglassError
 from spyglass.server.ingest.submit import write_items
 from spyglass.server.model.records import score_in
+from spyglass.server.routes import Routes
 from spyglass.server.store import queries
 from spyglass.server.store.base import Store
 from spyglass.server.ui.render import render
 
-router = APIRouter(prefix="/ui/scores", include_in_schema=False)
+router = Routes(prefix="/ui/scores", include_in_schema=False)
 TARGETS = ("trace", "span", "thread")
 
 

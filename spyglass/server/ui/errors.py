@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 
 from spyglass.server.errors import SpyglassError
+from spyglass.server.routes import Routes
 from spyglass.server.ui.render import render
 
 TITLES = {400: "Bad request", 404: "Not found", 409: "Conflict", 422: "Bad request", 429: "Busy"}
@@ -45,8 +46,8 @@ class HtmlErrorRoute(APIRoute):
         return html_errors
 
 
-def html_router() -> APIRouter:
-    return APIRouter(include_in_schema=False, route_class=HtmlErrorRoute)
+def html_router() -> Routes:
+    return Routes(include_in_schema=False, route_class=HtmlErrorRoute)
 
 
 fallback = html_router()

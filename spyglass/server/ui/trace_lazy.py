@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.model.convert import now_us
+from spyglass.server.routes import Routes
 from spyglass.server.store import queries
 from spyglass.server.store.base import Store
 from spyglass.server.store.trace_shape import LAZY_FIELDS, first_levels, lazy_rows, search_ids, trace_shape
 from spyglass.server.ui.render import to_json
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 FIRST_LEVELS = 2
 FIRST_LIMIT = 5_000  # spans sent when a big trace opens
 CHILDREN_LIMIT = 2_000  # children per request; more come with the next offset

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from spyglass.server.api.deps import StoreDep
+from spyglass.server.routes import Routes
 from spyglass.server.store import stats
 from spyglass.server.ui import annotate, errors, judges, lists, threads, trace_lazy, trace_view
 from spyglass.server.ui.i18n import LANGUAGES
 from spyglass.server.ui.render import render
 
-router = APIRouter(include_in_schema=False)
+router = Routes(include_in_schema=False)
 for _module in (lists, trace_view, trace_lazy, threads, annotate, judges):
-    router.include_router(_module.router)
+    router.include(_module.router)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -37,4 +38,4 @@ def set_language(code: str, request: Request, next: str = "/") -> RedirectRespon
 
 
 # Last: unknown paths under /projects/… and /ui/… answer an HTML 404 page.
-router.include_router(errors.fallback)
+router.include(errors.fallback)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from spyglass import __version__
 from spyglass.server.api.deps import StoreDep
 from spyglass.server.compat.langfuse.auth import project_for
 from spyglass.server.compat.otlp.http import error_response, receive
 from spyglass.server.errors import SpyglassError
+from spyglass.server.routes import Routes
 
-router = APIRouter(prefix="/api/public", tags=["langfuse"])
+router = Routes(prefix="/api/public", tags=["langfuse"])
 
 
 @router.post("/otel/v1/traces", summary="Langfuse SDK trace export (OTLP/HTTP); see docs/otlp.md")

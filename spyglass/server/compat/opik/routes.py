@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 
-from fastapi import APIRouter
 from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import Receive, Scope, Send
 
@@ -57,5 +56,5 @@ class LazyOpik:
         await self._app(scope, receive, send)
 
 
-router = APIRouter()
-router.routes.append(Mount("/opik", app=LazyOpik()))
+# One for the process: the Opik routes do not depend on the app they serve.
+opik_app = LazyOpik()
