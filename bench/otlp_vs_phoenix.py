@@ -18,6 +18,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,16 @@ def installed_mb(env: Path) -> float:
     return int(out.split()[0]) / 1024
 
 
+def settle(seconds: float = 3.0) -> None:
+    """Let the disk write out what installing the virtualenvs (~1 GB) left in memory, then let the
+    machine go quiet: writeback running under one server's measurements and not the other's
+    skews the comparison (here it took up to a quarter off the first server's rate)."""
+    os.sync()
+    time.sleep(seconds)
+
+
 def run(name: str, client: Path, out: Path, reps: int, server: list[str]) -> dict[str, Any]:
+    settle()
     cmd = [str(client), str(HARNESS / "run_bench.py"), *server, "--load-python", str(client),
            "--reps", str(reps), "--startup-reps", str(reps), "--settle", "5", "--out", str(out)]
     for scenario, args in SCENARIOS.items():
