@@ -68,7 +68,7 @@ class Decoded:
 # -- protobuf ------------------------------------------------------------------------------
 
 
-def _pb_value(v: Any) -> Any:
+def pb_value(v: Any) -> Any:
     kind = v.WhichOneof("value")
     if kind == "string_value":
         return v.string_value
@@ -79,22 +79,22 @@ def _pb_value(v: Any) -> Any:
     if kind == "bool_value":
         return v.bool_value
     if kind == "array_value":
-        return [_pb_value(x) for x in v.array_value.values]
+        return [pb_value(x) for x in v.array_value.values]
     if kind == "kvlist_value":
-        return {kv.key: _pb_value(kv.value) for kv in v.kvlist_value.values}
+        return {kv.key: pb_value(kv.value) for kv in v.kvlist_value.values}
     if kind == "bytes_value":
         return base64.b64encode(v.bytes_value).decode()
     return None
 
 
-def _pb_attrs(kvs: Any) -> dict[str, Any]:
+def pb_attrs(kvs: Any) -> dict[str, Any]:
     out = {}
     for kv in kvs:
         value = kv.value
         # Most values are non-empty strings: reading the field first skips WhichOneof and a
         # call for them (an unset string reads as ""). About a sixth of decode time.
         text = value.string_value
-        out[kv.key] = text if text else _pb_value(value)
+        out[kv.key] = text if text else pb_value(value)
     return out
 
 
@@ -110,7 +110,7 @@ def decode_message(request: ExportTraceServiceRequest) -> Decoded:
     """A parsed request -> RawSpans."""
     out = Decoded()
     for rs in request.resource_spans:
-        batch = ResourceBatch(_pb_attrs(rs.resource.attributes))
+        batch = ResourceBatch(pb_attrs(rs.resource.attributes))
         append = batch.spans.append
         for ss in rs.scope_spans:
             for s in ss.spans:
@@ -118,10 +118,10 @@ def decode_message(request: ExportTraceServiceRequest) -> Decoded:
                 if len(tid) != 16 or len(sid) != 8 or not any(tid) or not any(sid):
                     out.reject(f"span {s.name!r}: trace_id must be 16 bytes and span_id 8 bytes, not all zero")
                     continue
-                events = [(e.name, e.time_unix_nano, _pb_attrs(e.attributes)) for e in s.events] if s.events else []
+                events = [(e.name, e.time_unix_nano, pb_attrs(e.attributes)) for e in s.events] if s.events else []
                 status = s.status
                 append(RawSpan(tid.hex(), sid.hex(), pid.hex() if len(pid) == 8 and any(pid) else None, s.name,
-                               s.kind, s.start_time_unix_nano, s.end_time_unix_nano, _pb_attrs(s.attributes),
+                               s.kind, s.start_time_unix_nano, s.end_time_unix_nano, pb_attrs(s.attributes),
                                events, status.code, status.message))
         out.batches.append(batch)
     return out
@@ -130,7 +130,7 @@ def decode_message(request: ExportTraceServiceRequest) -> Decoded:
 # -- OTLP JSON -----------------------------------------------------------------------------
 
 
-def _json_value(v: Any) -> Any:
+def json_value(v: Any) -> Any:
     if not isinstance(v, dict):
         return v
     for key, inner in v.items():  # exactly one key in valid OTLP JSON
@@ -141,21 +141,21 @@ def _json_value(v: Any) -> Any:
         if key == "doubleValue":
             return float(inner)
         if key == "arrayValue":
-            return [_json_value(x) for x in (inner or {}).get("values") or ()]
+            return [json_value(x) for x in (inner or {}).get("values") or ()]
         if key == "kvlistValue":
-            return _json_attrs((inner or {}).get("values"))
+            return json_attrs((inner or {}).get("values"))
         if key == "bytesValue":
             return inner
     return None
 
 
-def _json_attrs(kvs: Any) -> dict[str, Any]:
+def json_attrs(kvs: Any) -> dict[str, Any]:
     if not kvs:
         return {}
-    return {kv["key"]: _json_value(kv.get("value")) for kv in kvs}
+    return {kv["key"]: json_value(kv.get("value")) for kv in kvs}
 
 
-def _json_id(value: Any, size: int) -> str | None:
+def json_id(value: Any, size: int) -> str | None:
     """OTLP JSON ids are hex; base64 (what a generic protobuf JSON printer emits) is accepted too."""
     if not value:
         return None
@@ -178,15 +178,15 @@ def _enum(value: Any, enum: Any) -> int:
 
 
 def _json_span(s: dict[str, Any]) -> RawSpan:
-    tid, sid = _json_id(s.get("traceId"), 16), _json_id(s.get("spanId"), 8)
+    tid, sid = json_id(s.get("traceId"), 16), json_id(s.get("spanId"), 8)
     if tid is None or sid is None:
         raise ValueError("traceId and spanId are required and must not be all zero")
     status = s.get("status") or {}
-    events = [(e.get("name") or "", int(e.get("timeUnixNano") or 0), _json_attrs(e.get("attributes")))
+    events = [(e.get("name") or "", int(e.get("timeUnixNano") or 0), json_attrs(e.get("attributes")))
               for e in s.get("events") or ()]
-    return RawSpan(tid, sid, _json_id(s.get("parentSpanId"), 8), s.get("name") or "",
+    return RawSpan(tid, sid, json_id(s.get("parentSpanId"), 8), s.get("name") or "",
                    _enum(s.get("kind"), Span.SpanKind), int(s.get("startTimeUnixNano") or 0),
-                   int(s.get("endTimeUnixNano") or 0), _json_attrs(s.get("attributes")), events,
+                   int(s.get("endTimeUnixNano") or 0), json_attrs(s.get("attributes")), events,
                    _enum(status.get("code"), Status.StatusCode), status.get("message") or "")
 
 
@@ -206,7 +206,7 @@ def decode_json(body: bytes) -> Decoded:
 def _json_request(data: dict[str, Any]) -> Decoded:
     out = Decoded()
     for rs in data.get("resourceSpans") or ():
-        batch = ResourceBatch(_json_attrs((rs.get("resource") or {}).get("attributes")))
+        batch = ResourceBatch(json_attrs((rs.get("resource") or {}).get("attributes")))
         # instrumentationLibrarySpans: the field's name before OTLP 0.15, still sent by old exporters
         for ss in (rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or ()):
             for s in ss.get("spans") or ():

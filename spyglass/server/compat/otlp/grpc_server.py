@@ -1,5 +1,6 @@
 """OTLP/gRPC receiver (`pip install "spyglass[grpc]"`): the same decode, mapping and
-acknowledgement as OTLP/HTTP, on its own port, inside the app's event loop.
+acknowledgement as OTLP/HTTP (traces, and the GenAI log records of spans), on its own port,
+inside the app's event loop.
 
 The method is registered with no request deserializer, so an export arrives as the bytes of
 its message, exactly like an OTLP/HTTP protobuf body, and takes the same path: a large one
@@ -30,33 +31,40 @@ def _project(context: Any) -> str | None:
     return None
 
 
-SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+SERVICES = {"traces": "opentelemetry.proto.collector.trace.v1.TraceService",
+            "logs": "opentelemetry.proto.collector.logs.v1.LogsService"}
 
 
-def _handler(store: Store) -> Any:
+def _handlers(store: Store) -> list[Any]:
+    """TraceService/Export, and LogsService/Export for the GenAI log records of spans (logs.py)."""
     import grpc
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
+    from spyglass.server.compat.otlp.http import RESPONSES
     from spyglass.server.compat.otlp.service import export
 
-    async def export_traces(body: bytes, context: Any) -> Any:
-        try:
-            result = await export(store, body, _project(context))
-        except (Overloaded, Unavailable) as exc:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
-        except BadRequest as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, exc.message)
-        except SpyglassError as exc:
-            await context.abort(grpc.StatusCode.INTERNAL, exc.message)
-        response = ExportTraceServiceResponse()
-        if result.rejected:
-            response.partial_success.rejected_spans = result.rejected
-            response.partial_success.error_message = result.message
-        return response
+    def method(signal: str) -> Any:
+        response_class, field, _ = RESPONSES[signal]
 
-    method = grpc.unary_unary_rpc_method_handler(
-        export_traces, response_serializer=ExportTraceServiceResponse.SerializeToString)
-    return grpc.method_handlers_generic_handler(SERVICE, {"Export": method})
+        async def export_signal(body: bytes, context: Any) -> Any:
+            try:
+                result = await export(store, body, _project(context), signal=signal)
+            except (Overloaded, Unavailable) as exc:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, exc.message)
+            except BadRequest as exc:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, exc.message)
+            except SpyglassError as exc:
+                await context.abort(grpc.StatusCode.INTERNAL, exc.message)
+            response = response_class()
+            if result.rejected:
+                setattr(response.partial_success, field, result.rejected)
+                response.partial_success.error_message = result.message
+            return response
+
+        handler = grpc.unary_unary_rpc_method_handler(export_signal,
+                                                      response_serializer=response_class.SerializeToString)
+        return grpc.method_handlers_generic_handler(SERVICES[signal], {"Export": handler})
+
+    return [method(signal) for signal in SERVICES]
 
 
 async def start_grpc(store: Store, host: str, port: int) -> grpc.aio.Server:
@@ -66,7 +74,7 @@ async def start_grpc(store: Store, host: str, port: int) -> grpc.aio.Server:
     except ImportError:
         raise RuntimeError('SPYGLASS_OTLP_GRPC needs grpcio: pip install "spyglass[grpc]"') from None
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", store.settings.max_request_bytes)])
-    server.add_generic_rpc_handlers((_handler(store),))
+    server.add_generic_rpc_handlers(_handlers(store))
     if server.add_insecure_port(f"{host}:{port}") == 0:
         raise RuntimeError(f"OTLP/gRPC cannot listen on {host}:{port}")
     await server.start()

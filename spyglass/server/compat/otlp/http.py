@@ -1,14 +1,14 @@
-"""POST /v1/traces: OTLP/HTTP, protobuf or JSON, answered in the encoding it was asked in."""
+"""POST /v1/traces and /v1/logs: OTLP/HTTP, protobuf or JSON, answered in the encoding it was asked in."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
-    ExportTracePartialSuccess,
-    ExportTraceServiceResponse,
-)
 
 from spyglass.server.api.body import read_body
 from spyglass.server.api.responses import JSON
@@ -50,27 +50,33 @@ def error_response(exc: SpyglassError, as_json: bool) -> Response:
                     media_type="application/x-protobuf")
 
 
-def success_response(result: ExportResult, as_json: bool) -> Response:
+# Per signal: the response message, and its partial_success count field (protobuf, JSON).
+RESPONSES = {"traces": (ExportTraceServiceResponse, "rejected_spans", "rejectedSpans"),
+             "logs": (ExportLogsServiceResponse, "rejected_log_records", "rejectedLogRecords")}
+
+
+def success_response(result: ExportResult, as_json: bool, signal: str = "traces") -> Response:
+    message_class, field, json_field = RESPONSES[signal]
     if as_json:
-        body = {"partialSuccess": {"rejectedSpans": result.rejected, "errorMessage": result.message}} \
+        body = {"partialSuccess": {json_field: result.rejected, "errorMessage": result.message}} \
             if result.rejected else {}
         return JSON(body)
-    message = ExportTraceServiceResponse()
+    message = message_class()
     if result.rejected:
-        message.partial_success.CopyFrom(ExportTracePartialSuccess(rejected_spans=result.rejected,
-                                                                   error_message=result.message))
+        setattr(message.partial_success, field, result.rejected)
+        message.partial_success.error_message = result.message
     return Response(message.SerializeToString(), media_type="application/x-protobuf")
 
 
-async def receive(request: Request, store: Store, project: str | None) -> Response:
+async def receive(request: Request, store: Store, project: str | None, signal: str = "traces") -> Response:
     """Read, decode, write and acknowledge one OTLP/HTTP export; errors as OTLP Status bodies."""
     as_json = _is_json(request)
     try:
         body = await read_body(request, store.settings.max_request_bytes, CONTENT_TYPES)
-        result = await export(store, body, project, as_json=as_json)
+        result = await export(store, body, project, as_json=as_json, signal=signal)
     except SpyglassError as exc:
         return error_response(exc, as_json)
-    return success_response(result, as_json)
+    return success_response(result, as_json, signal)
 
 
 def header_project(request: Request) -> str | None:
@@ -82,9 +88,22 @@ async def traces(request: Request) -> Response:
     return await receive(request, request.app.state.store, header_project(request))
 
 
-# A plain Starlette route (see app.py); its OpenAPI entry is written here.
-routes = [Route("/v1/traces", traces, methods=["POST"])]
-OPENAPI_PATHS = {"/v1/traces": {"post": {
-    "tags": ["otlp"], "summary": "OTLP/HTTP trace export (protobuf or JSON); see docs/otlp.md",
-    "parameters": [{"name": "x-spyglass-project", "in": "header", "required": False, "schema": {"type": "string"}}],
-    "responses": {"200": {"description": "ExportTraceServiceResponse, with partial_success when spans were rejected"}}}}}
+async def logs(request: Request) -> Response:
+    return await receive(request, request.app.state.store, header_project(request), "logs")
+
+
+def _openapi(summary: str, response: str) -> dict[str, Any]:
+    return {"post": {
+        "tags": ["otlp"], "summary": f"{summary}; see docs/otlp.md",
+        "parameters": [{"name": "x-spyglass-project", "in": "header", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": response}}}}
+
+
+# Plain Starlette routes (see app.py); their OpenAPI entries are written here.
+routes = [Route("/v1/traces", traces, methods=["POST"]), Route("/v1/logs", logs, methods=["POST"])]
+OPENAPI_PATHS = {
+    "/v1/traces": _openapi("OTLP/HTTP trace export (protobuf or JSON)",
+                           "ExportTraceServiceResponse, with partial_success when spans were rejected"),
+    "/v1/logs": _openapi("OTLP/HTTP log export: the GenAI message events of spans (protobuf or JSON)",
+                         "ExportLogsServiceResponse; records that are not GenAI events of a span are counted "
+                         "in partial_success")}

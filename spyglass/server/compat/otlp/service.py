@@ -1,4 +1,5 @@
-"""One OTLP export, whatever carried it (HTTP or gRPC): spans -> committed records.
+"""One OTLP export, whatever carried it (HTTP or gRPC): spans (or the GenAI log records of
+spans, logs.py) -> committed records.
 
 Preparing an export (decode, map, turn into statement parameters) is a pure function of the
 request and a few server facts (`Known`), so a large request can be prepared in a helper
@@ -8,8 +9,9 @@ process (ingest/offload.py); the writer then commits the result in this one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from spyglass.server.compat.otlp import logs
 from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
 from spyglass.server.compat.otlp.translate import records
 from spyglass.server.ingest.prepare import Ingest, prepare, project_names
@@ -49,28 +51,37 @@ class Plan:
     message: str
 
 
-def plan(payload: bytes, as_json: bool, project: str | None, known: Known) -> Plan:
-    """Decode, map and prepare one export (the body of an OTLP/HTTP request or gRPC call)."""
+def _items(payload: bytes, as_json: bool, project: str | None, signal: str
+           ) -> tuple[dict[str, list[dict[str, Any]]], int, str]:
+    """Canonical records of an export, and how many of its spans (or log records) were refused, and why."""
+    if signal == "logs":
+        decoded_logs = (logs.decode_logs_json if as_json else logs.decode_logs_protobuf)(payload, project)
+        return logs.records(decoded_logs), decoded_logs.rejected, "; ".join(decoded_logs.reasons)
     decoded = decode_json(payload) if as_json else decode_protobuf(payload)
-    message = "; ".join(decoded.reasons) if decoded.rejected else ""
-    items = records(decoded, project)
+    return records(decoded, project), decoded.rejected, "; ".join(decoded.reasons)
+
+
+def plan(payload: bytes, as_json: bool, project: str | None, known: Known, signal: str = "traces") -> Plan:
+    """Decode, map and prepare one export (the body of an OTLP/HTTP request or gRPC call)."""
+    items, rejected, message = _items(payload, as_json, project, signal)
     if not any(items.values()):
-        return Plan(None, frozenset(), decoded.rejected, message)
+        return Plan(None, frozenset(), rejected, message)
     missing = project_names(items, known.default_project) - known.project_ids.keys()
     if missing:
-        return Plan(None, frozenset(missing), decoded.rejected, message)
+        return Plan(None, frozenset(missing), rejected, message)
     work = prepare(items, known.project_ids, known.default_project, known.span_statement, known.now)
-    return Plan(work, frozenset(), decoded.rejected, message)
+    return Plan(work, frozenset(), rejected, message)
 
 
-async def export(store: Store, payload: bytes, project: str | None, *, as_json: bool = False) -> ExportResult:
-    """Write the good spans; return only once they are committed."""
+async def export(store: Store, payload: bytes, project: str | None, *, as_json: bool = False,
+                 signal: str = "traces") -> ExportResult:
+    """Write the good spans; return only once they are committed. `signal`: "traces" or "logs"."""
     size = len(payload)
     project_ids = store.projects.snapshot()
 
     async def prepared() -> Plan:
         known = Known(store.settings.default_project, project_ids, store.statements.span, now_us())
-        return await store.offload.run(size, plan, payload, as_json, project, known)
+        return await store.offload.run(size, plan, payload, as_json, project, known, signal)
 
     result = await prepared()
     if result.missing_projects:  # create them, then prepare again with their ids

@@ -114,8 +114,20 @@ def _flat_messages(group: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _event_calls(value: Any) -> list[dict[str, Any]]:
+    """Tool calls of a message event, in the OpenAI shape the events already use."""
+    value = json_or_text(value)
+    calls = []
+    for call in value if isinstance(value, list) else as_list(value):
+        if isinstance(call, dict):
+            function = call.get("function") if isinstance(call.get("function"), dict) else {}
+            calls.append(tool_call(call.get("id"), function.get("name"), function.get("arguments")))
+    return calls
+
+
 def _event_messages(raw: RawSpan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The older event forms: `gen_ai.content.prompt`/`completion`, or one event per message."""
+    """The older event forms: `gen_ai.content.prompt`/`completion`, or one event per message
+    (on the span, or as log records of it: compat/otlp/logs.py)."""
     prompt: list[dict[str, Any]] = []
     completion: list[dict[str, Any]] = []
     for name, _, attrs in raw.events:
@@ -125,14 +137,13 @@ def _event_messages(raw: RawSpan) -> tuple[list[dict[str, Any]], list[dict[str, 
             completion.extend(_messages(json_or_text(attrs.get("gen_ai.completion"))))
         elif name in ROLE_EVENTS:
             prompt.append(message(attrs.get("role") or ROLE_EVENTS[name], json_or_text(attrs.get("content")),
-                                  tool_call_id=attrs.get("id")))
+                                  _event_calls(attrs.get("tool_calls")), tool_call_id=attrs.get("id")))
         elif name == "gen_ai.choice":
             msg = json_or_text(attrs.get("message"))
-            if isinstance(msg, dict):
-                completion.append(msg)
-            else:
-                completion.append(message("assistant", json_or_text(attrs.get("content")),
-                                          finish_reason=attrs.get("finish_reason")))
+            if not isinstance(msg, dict):
+                msg = {"content": attrs.get("content")}
+            completion.append(message(msg.get("role") or "assistant", json_or_text(msg.get("content")),
+                                      _event_calls(msg.get("tool_calls")), finish_reason=attrs.get("finish_reason")))
     return prompt, completion
 
 
