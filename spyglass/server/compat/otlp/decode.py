@@ -190,13 +190,19 @@ def _json_span(s: dict[str, Any]) -> RawSpan:
                    _enum(status.get("code"), Status.StatusCode), status.get("message") or "")
 
 
-def decode_json(body: bytes) -> Decoded:
+def json_object(body: bytes, message: str) -> dict[str, Any]:
+    """The JSON object of an OTLP request body (`message` names the request, for the error)."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise BadRequest("body must be an OTLP ExportTraceServiceRequest JSON object")
+        raise BadRequest(f"body must be an OTLP {message} JSON object")
+    return data
+
+
+def decode_json(body: bytes) -> Decoded:
+    data = json_object(body, "ExportTraceServiceRequest")
     try:
         return _json_request(data)
     except (AttributeError, TypeError, ValueError) as exc:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
@@ -25,6 +24,7 @@ from spyglass.server.compat.otlp.decode import (
     RawSpan,
     json_attrs,
     json_id,
+    json_object,
     json_value,
     pb_attrs,
     pb_value,
@@ -96,12 +96,7 @@ def decode_logs_protobuf(body: bytes, project: str | None) -> DecodedLogs:
 
 
 def decode_logs_json(body: bytes, project: str | None) -> DecodedLogs:
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body must be an OTLP ExportLogsServiceRequest JSON object")
+    data = json_object(body, "ExportLogsServiceRequest")
     out = DecodedLogs()
     try:
         for rl in data.get("resourceLogs") or ():
