@@ -1,8 +1,8 @@
 """Server CPU per OTLP span on the request side: protobuf decode, convention mapping, row preparation.
 
-    python bench/otlp_request_cpu.py [--spans 20000] [--runs 3] [--profile]
+    python bench/otlp_request_cpu.py [--spans 20000] [--batch 100] [--runs 3] [--profile]
 
-Builds the shared harness's OpenInference RAG workload (../shared/bench/otlp_load.py: 100
+Builds the shared harness's OpenInference RAG workload (../shared/bench/otlp_load.py: `--batch`
 spans per request, 5 spans per trace, ~1.5 KB texts) and feeds every request body, in
 process, through the same three steps the `/v1/traces` handler runs before it hands rows
 to the writer: `decode_protobuf`, `records` (attribute conventions -> canonical records)
@@ -34,11 +34,11 @@ STEPS = ("decode", "map", "prepare")
 PROJECT_IDS = {"otlp-request-cpu": "project-1", "default": "project-0"}
 
 
-def payloads(spans: int) -> tuple[list[bytes], int]:
+def payloads(spans: int, batch: int) -> tuple[list[bytes], int]:
     sys.path.insert(0, str(HARNESS))
     import otlp_load  # the shared harness: same spans as the throughput benchmark
 
-    cfg = otlp_load.GenConfig(spans=spans, spans_per_trace=5, batch=100, text_bytes=1500,
+    cfg = otlp_load.GenConfig(spans=spans, spans_per_trace=5, batch=batch, text_bytes=1500,
                               project="otlp-request-cpu", resource_attrs={}, error_rate=0.01, sessions=50,
                               seed=1, time_spread_s=3600)
     built = otlp_load.build_payloads(cfg)
@@ -67,11 +67,12 @@ def one_pass(bodies: list[bytes]) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--spans", type=int, default=20000, help="spans per pass (default 20000)")
+    parser.add_argument("--batch", type=int, default=100, help="spans per request (default 100)")
     parser.add_argument("--runs", type=int, default=3, help="timed passes; the median is reported (default 3)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile listing of one pass")
     args = parser.parse_args()
 
-    bodies, total = payloads(args.spans)
+    bodies, total = payloads(args.spans, args.batch)
     one_pass(bodies)  # warm-up: imports, caches, price table
     if args.profile:
         profiler = cProfile.Profile()
