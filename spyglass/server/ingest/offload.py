@@ -8,7 +8,8 @@ ready rows come back to be written. The pool starts on the first large request a
 `idle_seconds` without one, so an idle server holds no extra process. Small requests, and all
 requests while the pool starts, are prepared inline: for them the round trip would cost more
 than it saves. A pool that breaks (a helper killed) is replaced, and the request is prepared
-inline: nothing is lost and no error reaches the client.
+inline: nothing is lost and no error reaches the client. Helpers that cannot be started at all
+(the system refuses a process) leave requests inline, and starting is tried again a minute later.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 log = logging.getLogger("spyglass.offload")
 T = TypeVar("T")
 MIN_BYTES = 64 * 1024  # ~25 OTLP spans: below this the round trip costs more than it saves
+RETRY_START_SECONDS = 60.0
 
 
 def _import(modules: tuple[str, ...]) -> None:
@@ -44,6 +46,7 @@ class Offload:
         self._pool: ProcessPoolExecutor | None = None
         self._ready = False
         self._last_used = 0.0
+        self._start_after = 0.0  # after helpers failed to spawn: not before this time
         self.offloaded = 0  # requests prepared in a helper (for tests and diagnostics)
 
     @property
@@ -77,8 +80,14 @@ class Offload:
     def _pool_for(self, size: int) -> ProcessPoolExecutor | None:
         if self.processes <= 0 or size < self.min_bytes:
             return None
-        if self._pool is None:
-            self._start()
+        if self._pool is None and time.monotonic() >= self._start_after:
+            try:
+                self._start()
+            except Exception as exc:  # noqa: BLE001 - no helper is no reason to fail a request
+                log.warning("cannot start ingest helper processes (%s); preparing requests inline", exc)
+                self._start_after = time.monotonic() + RETRY_START_SECONDS
+                if self._pool is not None:
+                    self._discard(self._pool)
         return self._pool if self._ready else None
 
     def _start(self) -> None:

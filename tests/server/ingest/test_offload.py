@@ -136,6 +136,31 @@ def test_helpers_that_fail_to_start_leave_requests_inline(caplog):
     asyncio.run(scenario())
 
 
+def test_helpers_the_system_refuses_leave_requests_inline(caplog, monkeypatch):
+    """A process that cannot be spawned (EAGAIN: too many processes) costs no request, and
+    starting is not tried again on every request."""
+    import errno
+    from concurrent.futures.process import ProcessPoolExecutor
+
+    spawned = []
+
+    def refuse(self):  # type: ignore[no-untyped-def]
+        spawned.append(1)
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "_spawn_process", refuse)
+
+    async def scenario():
+        offload = Offload(1, ("math",), min_bytes=10)
+        assert await offload.run(10, pow, 2, 1) == 2
+        assert await offload.run(10, pow, 2, 2) == 4
+        assert (len(spawned), offload.running, offload.offloaded) == (1, False, 0)
+        assert "cannot start ingest helper processes" in caplog.text
+        offload.close()
+
+    asyncio.run(scenario())
+
+
 def test_helper_modules_start_without_sqlalchemy():
     """A helper is ready as soon as its modules are imported: they must stay light (no
     SQLAlchemy, ~0.2 s of imports), or large requests are prepared inline for longer."""
