@@ -32,11 +32,13 @@ def _project(context: Any) -> str | None:
 
 
 SERVICES = {"traces": "opentelemetry.proto.collector.trace.v1.TraceService",
-            "logs": "opentelemetry.proto.collector.logs.v1.LogsService"}
+            "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
+            "metrics": "opentelemetry.proto.collector.metrics.v1.MetricsService"}
 
 
 def _handlers(store: Store) -> list[Any]:
-    """TraceService/Export, and LogsService/Export for the GenAI log records of spans (logs.py)."""
+    """TraceService/Export; LogsService/Export for the GenAI log records of spans (logs.py);
+    MetricsService/Export, acknowledged and not kept (metrics.py)."""
     import grpc
 
     from spyglass.server.compat.otlp.http import RESPONSES

@@ -1,10 +1,11 @@
-"""POST /v1/traces and /v1/logs: OTLP/HTTP, protobuf or JSON, answered in the encoding it was asked in."""
+"""POST /v1/traces, /v1/logs and /v1/metrics: OTLP/HTTP, protobuf or JSON, answered in the encoding it was asked in."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from starlette.requests import Request
 from starlette.responses import Response
@@ -52,7 +53,8 @@ def error_response(exc: SpyglassError, as_json: bool) -> Response:
 
 # Per signal: the response message, and its partial_success count field (protobuf, JSON).
 RESPONSES = {"traces": (ExportTraceServiceResponse, "rejected_spans", "rejectedSpans"),
-             "logs": (ExportLogsServiceResponse, "rejected_log_records", "rejectedLogRecords")}
+             "logs": (ExportLogsServiceResponse, "rejected_log_records", "rejectedLogRecords"),
+             "metrics": (ExportMetricsServiceResponse, "rejected_data_points", "rejectedDataPoints")}
 
 
 def success_response(result: ExportResult, as_json: bool, signal: str = "traces") -> Response:
@@ -92,6 +94,10 @@ async def logs(request: Request) -> Response:
     return await receive(request, request.app.state.store, header_project(request), "logs")
 
 
+async def metrics(request: Request) -> Response:
+    return await receive(request, request.app.state.store, None, "metrics")
+
+
 def _openapi(summary: str, response: str) -> dict[str, Any]:
     return {"post": {
         "tags": ["otlp"], "summary": f"{summary}; see docs/otlp.md",
@@ -100,10 +106,13 @@ def _openapi(summary: str, response: str) -> dict[str, Any]:
 
 
 # Plain Starlette routes (see app.py); their OpenAPI entries are written here.
-routes = [Route("/v1/traces", traces, methods=["POST"]), Route("/v1/logs", logs, methods=["POST"])]
+routes = [Route("/v1/traces", traces, methods=["POST"]), Route("/v1/logs", logs, methods=["POST"]),
+          Route("/v1/metrics", metrics, methods=["POST"])]
 OPENAPI_PATHS = {
     "/v1/traces": _openapi("OTLP/HTTP trace export (protobuf or JSON)",
                            "ExportTraceServiceResponse, with partial_success when spans were rejected"),
     "/v1/logs": _openapi("OTLP/HTTP log export: the GenAI message events of spans (protobuf or JSON)",
                          "ExportLogsServiceResponse; records that are not GenAI events of a span are counted "
-                         "in partial_success")}
+                         "in partial_success"),
+    "/v1/metrics": _openapi("OTLP/HTTP metric export: acknowledged, not kept",
+                            "ExportMetricsServiceResponse, every data point counted in partial_success")}

@@ -1,5 +1,5 @@
 """One OTLP export, whatever carried it (HTTP or gRPC): spans (or the GenAI log records of
-spans, logs.py) -> committed records.
+spans, logs.py) -> committed records; metrics are only acknowledged (metrics.py).
 
 Preparing an export (decode, map, turn into statement parameters) is a pure function of the
 request and a few server facts (`Known`), so a large request can be prepared in a helper
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spyglass.server.compat.otlp import logs
+from spyglass.server.compat.otlp import logs, metrics
 from spyglass.server.compat.otlp.decode import decode_json, decode_protobuf
 from spyglass.server.compat.otlp.translate import records
 from spyglass.server.ingest.prepare import Ingest, prepare, project_names
@@ -75,7 +75,11 @@ def plan(payload: bytes, as_json: bool, project: str | None, known: Known, signa
 
 async def export(store: Store, payload: bytes, project: str | None, *, as_json: bool = False,
                  signal: str = "traces") -> ExportResult:
-    """Write the good spans; return only once they are committed. `signal`: "traces" or "logs"."""
+    """Write the good spans; return only once they are committed. `signal`: "traces", "logs" or
+    "metrics" (acknowledged, not kept: metrics.py)."""
+    if signal == "metrics":
+        points = metrics.data_points(payload, as_json)
+        return ExportResult(0, points, metrics.NOT_KEPT if points else "")
     size = len(payload)
     project_ids = store.projects.snapshot()
 
