@@ -19,10 +19,10 @@ BODY = {"spans": [{"id": "s1", "trace_id": "t1", "name": "step"}]}
     (RuntimeError("boom"), 500, None),
 ])
 def test_failures_get_an_answer_not_a_dropped_connection(client, monkeypatch, caplog, raised, status, retry_after):
-    def fail(work):
+    def fail(work, waiter):
         raise raised
 
-    monkeypatch.setattr(client.app.state.store.writer, "submit", fail)
+    monkeypatch.setattr(client.app.state.store.writer, "_enqueue", fail)  # where a full queue raises
     with caplog.at_level(logging.WARNING, logger="spyglass"):
         response = client.post("/api/v1/ingest", json=BODY)
     assert response.status_code == status

@@ -10,8 +10,8 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from concurrent.futures import Future
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine
@@ -30,6 +30,19 @@ _STOP = object()
 # wait for this thread's next SQLite call to get the interpreter. At one span per request
 # that halves a group commit's wall time (bench/otlp_sustained.py --batch 1: +10-14 %).
 SMALL_GROUP = 64
+
+
+Waiter = Future[None] | asyncio.Future[None]  # a thread's or an event loop's
+
+
+def _settle(waiters: list[Any], error: BaseException | None) -> None:
+    for waiter in waiters:
+        if waiter.done():  # nobody waits any more: the request was cancelled (its client went away)
+            continue
+        if error is None:
+            waiter.set_result(None)
+        else:
+            waiter.set_exception(error)
 
 
 class Writer:
@@ -82,14 +95,18 @@ class Writer:
         self._thread = None
 
     def submit(self, work: Work) -> Future[None]:
+        """Queue a write from any thread; the future is done once it is committed."""
+        future: Future[None] = Future()
+        self._enqueue(work, future)
+        return future
+
+    def _enqueue(self, work: Work, waiter: Waiter) -> None:
         size = max(work.size, 1)
         with self._lock:
             if self._pending and self._pending + size > self.max_items:
                 raise Overloaded(retry_after=1 + self._pending // 50_000)
             self._pending += size
-        future: Future[None] = Future()
-        self._queue.put((work, future))
-        return future
+        self._queue.put((work, waiter))
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -100,7 +117,9 @@ class Writer:
 
     async def write(self, work: Work) -> None:
         """Queue a write and wait until it is committed."""
-        await asyncio.wrap_future(self.submit(work))
+        done = asyncio.get_running_loop().create_future()
+        self._enqueue(work, done)
+        await done
 
     # -- the writer thread ---------------------------------------------------------------------
 
@@ -123,7 +142,7 @@ class Writer:
                 if sum(work.size for work, _ in group) < SMALL_GROUP:
                     time.sleep(0)  # releases the interpreter lock to a waiting thread
 
-    def _collect(self, first: Any) -> tuple[list[tuple[Work, Future[None]]], bool]:
+    def _collect(self, first: Any) -> tuple[list[tuple[Work, Waiter]], bool]:
         group = [first]
         size = first[0].size
         while size < self.batch_max_items:
@@ -137,7 +156,7 @@ class Writer:
             size += item[0].size
         return group, False
 
-    def _commit(self, group: list[tuple[Work, Future[None]]]) -> None:
+    def _commit(self, group: list[tuple[Work, Waiter]]) -> None:
         try:
             self._apply([work for work, _ in group])
         except Exception as exc:  # noqa: BLE001 - isolate the failing request, keep the others
@@ -157,15 +176,20 @@ class Writer:
             GroupWriter(self._conn, self.statements, self.projects, now_us()).write(works)
         self.commits += 1
 
-    def _finish(self, group: list[tuple[Work, Future[None]]], error: BaseException | None) -> None:
+    def _finish(self, group: list[tuple[Work, Waiter]], error: BaseException | None) -> None:
         with self._lock:
             self._pending -= sum(max(work.size, 1) for work, _ in group)
             self._last_finished = time.monotonic()
-        for _, future in group:
-            if error is None:
-                future.set_result(None)
+        # The waiters of one event loop are woken with one call into it, not one each.
+        by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+        for _, waiter in group:
+            if isinstance(waiter, Future):
+                _settle([waiter], error)
             else:
-                future.set_exception(error)
+                by_loop.setdefault(waiter.get_loop(), []).append(waiter)
+        for loop, waiters in by_loop.items():
+            with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, waiters, error)
 
     def _index_while_idle(self) -> None:
         """Bring the text-search index up to date while nothing waits to be written."""

@@ -151,3 +151,36 @@ def test_wal_stays_small_under_continuous_writes(tmp_path):
         assert store.checkpointer.wal_size() < db_bytes / 2, (store.checkpointer.wal_size(), db_bytes)
     finally:
         store.close()
+
+
+def test_a_request_gone_before_its_commit_costs_the_others_nothing(tmp_path):
+    """The event-loop waiters of one group are woken by one call into their loop: a cancelled
+    one (its client went away) is skipped, a closed loop is ignored, and every write commits."""
+    import asyncio
+    from dataclasses import replace as with_fields
+
+    from spyglass.server.settings import Settings
+
+    store = Store(with_fields(Settings(), db_url=f"sqlite:///{tmp_path}/waiters.db"))
+    store.open()
+
+    async def with_one_cancelled() -> None:
+        with store.writer.paused():  # nothing commits until every write is queued
+            tasks = [asyncio.create_task(store.writer.write(EnsureProject(f"w{i}"))) for i in range(3)]
+            await asyncio.sleep(0.05)
+            tasks[1].cancel()
+        await asyncio.gather(tasks[0], tasks[2])
+        assert tasks[1].cancelled()
+
+    try:
+        asyncio.run(with_one_cancelled())
+        closed = asyncio.new_event_loop()
+        with store.writer.paused():
+            closed.create_task(store.writer.write(EnsureProject("orphan")))
+            closed.run_until_complete(asyncio.sleep(0.05))
+            closed.close()  # its request waits no more; the write still goes in
+        store.writer.submit(EnsureProject("after")).result(timeout=30)
+        with store.read() as conn:
+            assert all(store.projects.lookup(conn, name) for name in ("w0", "w1", "w2", "orphan", "after"))
+    finally:
+        store.close()

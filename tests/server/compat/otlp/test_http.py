@@ -128,10 +128,10 @@ def test_too_large_is_413(settings):
 
 
 def test_overload_is_429_with_retry_after(client, monkeypatch):
-    def full(work):
+    def full(work, waiter):
         raise Overloaded(retry_after=3)
 
-    monkeypatch.setattr(client.app.state.store.writer, "submit", full)
+    monkeypatch.setattr(client.app.state.store.writer, "_enqueue", full)
     request = sdk_request(lambda t: t.start_span("x").end(), {"service.name": "busy"})
     response = client.post("/v1/traces", content=request.SerializeToString(), headers=PB)
     assert (response.status_code, response.headers["retry-after"]) == (429, "3")
