@@ -54,15 +54,26 @@ class ResourceBatch:
 
 
 @dataclass
-class Decoded:
-    batches: list[ResourceBatch] = field(default_factory=list)
+class Rejections:
+    """What an export refused (partial_success): how many, and why."""
+
     rejected: int = 0
     reasons: list[str] = field(default_factory=list)
 
     def reject(self, reason: str) -> None:
         self.rejected += 1
-        if len(self.reasons) < 5:  # enough to diagnose, bounded for a huge bad batch
+        # Up to five different reasons: enough to diagnose, bounded for a huge bad batch.
+        if reason not in self.reasons and len(self.reasons) < 5:
             self.reasons.append(reason)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass
+class Decoded(Rejections):
+    batches: list[ResourceBatch] = field(default_factory=list)
 
 
 # -- protobuf ------------------------------------------------------------------------------

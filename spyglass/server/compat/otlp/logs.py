@@ -22,6 +22,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 
 from spyglass.server.compat.otlp.decode import (
     RawSpan,
+    Rejections,
     json_attrs,
     json_id,
     json_object,
@@ -48,15 +49,8 @@ class SpanLogs:
 
 
 @dataclass
-class DecodedLogs:
+class DecodedLogs(Rejections):
     spans: dict[tuple[str, str], SpanLogs] = field(default_factory=dict)
-    rejected: int = 0
-    reasons: list[str] = field(default_factory=list)
-
-    def reject(self, reason: str) -> None:
-        self.rejected += 1
-        if reason not in self.reasons and len(self.reasons) < 5:
-            self.reasons.append(reason)
 
     def add(self, project: str | None, trace_id: str | None, span_id: str | None, name: str, time_ns: int,
             attributes: dict[str, Any], body: Any) -> None:

@@ -17,7 +17,6 @@ from spyglass.server.compat.otlp.decode import json_object
 from spyglass.server.errors import BadRequest
 
 NOT_KEPT = "Spyglass keeps traces and GenAI log events, not metrics (token and latency metrics come from the spans)"
-KINDS = ("gauge", "sum", "histogram", "exponential_histogram", "summary")
 JSON_KINDS = ("gauge", "sum", "histogram", "exponentialHistogram", "summary")
 
 

@@ -56,9 +56,9 @@ def _items(payload: bytes, as_json: bool, project: str | None, signal: str
     """Canonical records of an export, and how many of its spans (or log records) were refused, and why."""
     if signal == "logs":
         decoded_logs = (logs.decode_logs_json if as_json else logs.decode_logs_protobuf)(payload, project)
-        return logs.records(decoded_logs), decoded_logs.rejected, "; ".join(decoded_logs.reasons)
+        return logs.records(decoded_logs), decoded_logs.rejected, decoded_logs.message
     decoded = decode_json(payload) if as_json else decode_protobuf(payload)
-    return records(decoded, project), decoded.rejected, "; ".join(decoded.reasons)
+    return records(decoded, project), decoded.rejected, decoded.message
 
 
 def plan(payload: bytes, as_json: bool, project: str | None, known: Known, signal: str = "traces") -> Plan:
