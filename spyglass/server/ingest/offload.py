@@ -22,18 +22,40 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("spyglass.offload")
 T = TypeVar("T")
 MIN_BYTES = 64 * 1024  # ~25 OTLP spans: below this the round trip costs more than it saves
 RETRY_START_SECONDS = 60.0
+PIPE_BYTES = 1 << 20  # Linux's default limit for an unprivileged process (/proc/sys/fs/pipe-max-size)
 
 
 def _import(modules: tuple[str, ...]) -> None:
     """Run in each new helper: import what the work needs before the first real request."""
     for name in modules:
         importlib.import_module(name)
+
+
+def _widen_pipes(pool: ProcessPoolExecutor) -> None:
+    """Let a whole request and its prepared rows (~250 KB each at 100 spans) fit in the pool's
+    pipes. In a 64 KiB pipe, a helper that has prepared a request waits, before taking the next,
+    until this process has read all but the last 64 KiB of it, and this process reads in a thread
+    that first needs the interpreter lock, which the writer and the event loop hold most of the
+    time. Measured with `bench/otlp_sustained.py`: see docs/benchmarks.md. Where a pipe cannot be
+    resized (not Linux, a lower system limit), it stays as it is."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    for queue_name in ("_call_queue", "_result_queue"):  # a pipe each; either end resizes it
+        pipe_end = getattr(getattr(pool, queue_name, None), "_reader", None)
+        if set_size is not None and pipe_end is not None:
+            with suppress(OSError):
+                fcntl.fcntl(pipe_end.fileno(), set_size, PIPE_BYTES)
 
 
 class Offload:
@@ -94,6 +116,7 @@ class Offload:
         # spawn, not fork: the server process has threads (the writer) holding locks.
         pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
         self._pool, self._ready, self._last_used = pool, False, time.monotonic()
+        _widen_pipes(pool)
         warming = [pool.submit(_import, self.warm_modules) for _ in range(self.processes)]
         remaining = len(warming)
 

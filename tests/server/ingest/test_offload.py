@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import multiprocessing
 import os
 import signal
@@ -13,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from spyglass.server.app import create_app
-from spyglass.server.ingest.offload import MIN_BYTES, Offload
+from spyglass.server.ingest.offload import MIN_BYTES, PIPE_BYTES, Offload
 from tests.server.compat.otlp_helpers import PB, sdk_request
 
 TEXT = "refunds are accepted within thirty days of delivery " * 40  # ~2 KB
@@ -120,6 +121,20 @@ def test_helpers_stop_after_idle_time_and_start_again():
         offload.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+def test_the_pools_pipes_hold_a_whole_large_request():
+    async def scenario():
+        offload = Offload(1, ("math",), min_bytes=10)
+        assert await offload.run(10, pow, 2, 2) == 4
+        pool = offload._pool
+        sizes = [fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ)
+                 for queue in (pool._call_queue, pool._result_queue)]
+        offload.close()
+        return sizes
+
+    assert asyncio.run(scenario()) == [PIPE_BYTES, PIPE_BYTES]
 
 
 def test_helpers_that_fail_to_start_leave_requests_inline(caplog):
