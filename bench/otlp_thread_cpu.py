@@ -8,7 +8,8 @@ OpenInference RAG spans (../shared/bench/otlp_load.py, 4 concurrent clients) and
 thread's CPU time from /proc before and after. Prints persisted spans/s, then per thread the
 share of a core it used and its CPU time per span; the load client's CPU per span last.
 Thread names come from `py-spy dump` (`--py-spy`, default: the side-by-side script's client
-virtualenv); without it threads are listed by id. Linux only.
+virtualenv); without it threads are listed by id. Child processes (the ingest helper) are
+listed by process id. Linux only.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def one_run(args: argparse.Namespace) -> None:
     for (pid, tid), cpu in sorted(after.items()):
         used = cpu - before.get((pid, tid), 0.0)
         if used > 0:
-            name = names.get(tid, "helper process" if pid != server.proc.pid else f"thread {tid}")
+            name = names.get(tid, f"child process {pid}" if pid != server.proc.pid else f"thread {tid}")
             print(f"  {name:<24} {used / wall:5.2f} cores {1e6 * used / spans:8.1f} µs/span")
     print(f"  {'load client':<24} {'':11} {1e6 * result['send']['client_cpu_s'] / spans:8.1f} µs/span")
 

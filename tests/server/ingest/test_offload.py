@@ -123,7 +123,6 @@ def test_helpers_stop_after_idle_time_and_start_again():
     asyncio.run(scenario())
 
 
-@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
 def test_the_pools_pipes_hold_a_whole_large_request():
     async def scenario():
         offload = Offload(1, ("math",), min_bytes=10)
