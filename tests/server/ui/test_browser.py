@@ -25,7 +25,16 @@ def test_lists_filters_and_threads(server, page):
     page.click(f"text={RAG_PROJECT}")
     rows = page.locator("table.traces tbody tr:not(.more)")
     expect(rows).to_have_count(50)
-    page.locator("tr.more button").click()
+    traces_url = page.url
+    more = page.locator("tr.more button")
+    # "Load more" loads on a click and when scrolled into view. A real click scrolls the button
+    # into view first, and the two would race: the click is dispatched where the button is.
+    more.dispatch_event("click")
+    expect(rows.nth(50)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"pages=2"))
+    page.goto(traces_url)
+    expect(rows).to_have_count(50)
+    more.scroll_into_view_if_needed()
     expect(rows.nth(50)).to_be_visible()
     shot(page, "traces")
 
